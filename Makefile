@@ -3,7 +3,7 @@
 B        ?= build
 CC       ?= cc
 PKGS     := libcrypto libmnl libcpg libquorum libvotequorum libcmap libcfg \
-            libprotobuf-c yaml-0.1
+            libprotobuf-c yaml-0.1 jansson
 OPT      ?= -O2
 SAN      ?=
 CFLAGS   ?= $(OPT) -g

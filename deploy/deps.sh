@@ -5,7 +5,7 @@ set -eu
 pkgs=(
 	build-essential pkg-config make gcc clang libclang-rt-14-dev
 	libssl-dev libmnl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev
-	libcmocka-dev corosync libcpg-dev libcmap-dev libquorum-dev
+	libcmocka-dev libjansson-dev corosync libcpg-dev libcmap-dev libquorum-dev
 	libvotequorum-dev libcfg-dev libcorosync-common-dev
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-extra-plugins libstrongswan-standard-plugins
