@@ -2,6 +2,7 @@
 #ifndef HIKE_CRYPTO_KEYS_H
 #define HIKE_CRYPTO_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +39,15 @@ struct ike_keys {
 size_t encr_key_len(uint16_t encr, uint16_t keylen_bits);
 size_t integ_key_len(uint16_t integ);
 size_t integ_icv_len(uint16_t integ);
+/* AES-GCM-16 and ChaCha20-Poly1305: no separate integrity transform. */
+bool encr_is_aead(uint16_t encr);
+/* OpenSSL digest name of an HMAC integrity transform, NULL otherwise. */
+const char *integ_digest(uint16_t integ);
 
 /* SKEYSEED = prf(Ni | Nr, g^ir); then the seven keys from
- * prf+(SKEYSEED, Ni | Nr | SPIi | SPIr).  Optionally returns SKEYSEED. */
+ * prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) (RFC 7296 2.14).  SPIs are the
+ * values as carried in the IKE header (big-endian on the wire).
+ * 0, -ENOTSUP (suite), -EINVAL, -EIO.  out is wiped on failure. */
 int ike_keys_derive(const struct ike_suite *s,
 		    const uint8_t *ni, size_t ni_len,
 		    const uint8_t *nr, size_t nr_len,
@@ -67,5 +74,39 @@ int child_keymat(uint16_t prf_id, const uint8_t *sk_d, size_t d_len,
 		 uint8_t *out, size_t outlen);
 
 void ike_keys_wipe(struct ike_keys *k);
+
+/* The SKEYSEED steps alone (known-answer tests, and logging keys for
+ * tshark in debug builds).  out gets prf_len(prf_id) bytes. */
+int ike_skeyseed(uint16_t prf_id, const uint8_t *ni, size_t ni_len,
+		 const uint8_t *nr, size_t nr_len,
+		 const uint8_t *gir, size_t gir_len, uint8_t *out);
+int ike_rekey_skeyseed(uint16_t old_prf, const uint8_t *old_sk_d,
+		       size_t old_d_len, const uint8_t *gir, size_t gir_len,
+		       const uint8_t *ni, size_t ni_len,
+		       const uint8_t *nr, size_t nr_len, uint8_t *out);
+
+/* Length of the whole IKE SA key material (SK_d .. SK_pr), 0 if the suite
+ * is not supported. */
+size_t ike_keys_len(const struct ike_suite *s);
+
+/* One Child SA's keys, split out of KEYMAT (RFC 7296 2.17): "i" is the
+ * direction initiator -> responder.  e_len includes the AEAD salt. */
+struct child_keys {
+	uint8_t ei[KEY_MAX], ai[KEY_MAX], er[KEY_MAX], ar[KEY_MAX];
+	uint8_t e_len, a_len;
+};
+
+/* KEYMAT length for an ESP suite: 2 * (encr key + salt + integ key);
+ * 0 if unsupported. */
+size_t child_keymat_len(const struct esp_suite *s);
+
+/* child_keymat() and the split in one call; gir NULL without PFS. */
+int child_keys_derive(uint16_t prf_id, const struct esp_suite *s,
+		      const uint8_t *sk_d, size_t d_len,
+		      const uint8_t *gir, size_t gir_len,
+		      const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len,
+		      struct child_keys *out);
+void child_keys_wipe(struct child_keys *k);
 
 #endif
