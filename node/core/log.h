@@ -17,6 +17,12 @@ struct log {
 	const char *node;	/* prefix, may be NULL */
 };
 
+/* "ERR", "WARN", "INFO", "DEBUG", "TRACE". */
+const char *log_level_name(int level);
+/* Those names (any case), "error", "warning", or a digit 0-4; -1 if none. */
+int log_level_parse(const char *s);
+
+/* lg may be NULL: INFO and above to stderr. */
 void log_msg(const struct log *lg, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void log_vmsg(const struct log *lg, int level, const char *fmt, va_list ap);
@@ -25,5 +31,6 @@ void log_vmsg(const struct log *lg, int level, const char *fmt, va_list ap);
 #define log_warn(lg, ...)  log_msg((lg), LOG_WARN_, __VA_ARGS__)
 #define log_info(lg, ...)  log_msg((lg), LOG_INFO_, __VA_ARGS__)
 #define log_debug(lg, ...) log_msg((lg), LOG_DEBUG_, __VA_ARGS__)
+#define log_trace(lg, ...) log_msg((lg), LOG_TRACE_, __VA_ARGS__)
 
 #endif
