@@ -9,7 +9,7 @@ pkgs=(
 	libvotequorum-dev libcfg-dev libcorosync-common-dev
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-extra-plugins libstrongswan-standard-plugins
-	iproute2 nftables iperf3 tshark python3-scapy jq procps psmisc
+	iproute2 iputils-ping nftables iperf3 tshark python3-scapy jq procps psmisc
 )
 missing=()
 for p in "${pkgs[@]}"; do
