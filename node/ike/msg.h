@@ -55,6 +55,9 @@ enum ike_err {
 	IKE_ERR_BAD_PAYLOAD,		/* a payload's body is malformed */
 	IKE_ERR_SK_NOT_LAST,		/* SK/SKF must be the last payload */
 	IKE_ERR_RULES,			/* decoded fine, but not allowed here */
+	IKE_ERR_NOSPACE,		/* encode: the output buffer is too small */
+	IKE_ERR_INVALID,		/* encode: msg is inconsistent (a count
+					   or length beyond its field) */
 };
 const char *ike_err_name(int err);
 
@@ -73,6 +76,9 @@ struct ike_transform {
 	uint8_t type;			/* IKE_TRANSFORM_* */
 	uint16_t id;
 	uint16_t keylen;		/* Key Length attribute in bits, 0 if absent */
+	bool unknown_attr;		/* carried an attribute we do not know:
+					   RFC 7296 3.3.6 says reject this
+					   transform (decode only, not encoded) */
 };
 
 struct ike_proposal {
@@ -163,7 +169,10 @@ struct ike_cp_pl {
 
 /* SK (RFC 7296 3.14) or SKF (RFC 7383 2.5): the last clear payload. */
 struct ike_sk {
-	bool present;
+	bool present;			/* encode: set it for an encrypted message
+					   with an empty inner chain (liveness
+					   check); entries with .encrypted set
+					   imply it */
 	bool fragment;			/* SKF */
 	uint8_t first;			/* next payload of SK: the first inner type
 					   (0 in SKF fragments other than number 1) */
@@ -237,11 +246,21 @@ int ike_decode_inner(struct ike_msg *msg, const uint8_t *pt, size_t len,
  */
 int ike_encode(struct ike_msg *msg, uint8_t *buf, size_t cap, size_t *len);
 
+/* (A message decoded from an SKF fragment re-encodes as one SK message.) */
+
 /* Encode just the inner chain (what goes inside SK); *first gets the
  * first inner payload type. */
 int ike_encode_inner(const struct ike_msg *msg, struct wr *w, uint8_t *first);
 
-/* Builder helpers: append a payload to msg->order (and bump the count). */
+/*
+ * Builder helpers: append a payload to msg->order (and bump the count).
+ * Fill the payload's struct yourself: for single ones (msg->sa, msg->ke,
+ * ...) directly, for repeated ones the new slot is the last one
+ * (msg->cert[msg->ncert - 1], msg->vendor[msg->nvendor - 1], ...).
+ * false when the order or that payload's array is full, or the type is
+ * one the message holds once and already has.  Adding an encrypted
+ * payload sets msg->sk.present.
+ */
 bool ike_msg_add(struct ike_msg *msg, uint8_t type, bool encrypted);
 struct ike_notify_pl *ike_msg_add_notify(struct ike_msg *msg, bool encrypted,
 					 uint16_t type, const void *data,
@@ -259,25 +278,80 @@ const struct ike_notify_pl *ike_msg_notify(const struct ike_msg *msg,
  */
 enum ike_rules_phase {
 	IKE_RULES_INIT,		/* IKE_SA_INIT */
-	IKE_RULES_AUTH,		/* IKE_AUTH, first message (non-EAP) */
+	IKE_RULES_AUTH,		/* IKE_AUTH, first message (carries IDi) */
+	IKE_RULES_AUTH_EAP,	/* IKE_AUTH request of a later EAP round
+				   (RFC 7296 2.16: no IDi, EAP or AUTH) */
 	IKE_RULES_CHILD,	/* CREATE_CHILD_SA */
 	IKE_RULES_INFO,		/* INFORMATIONAL */
+	IKE_RULES_INTERMEDIATE,	/* IKE_INTERMEDIATE (RFC 9242) */
+	IKE_RULES_NONE,		/* an exchange we have no rules for */
 };
+/* Which rows ike_rules_check() applies to msg (after ike_decode_inner). */
+enum ike_rules_phase ike_rules_phase_of(const struct ike_msg *msg);
 int ike_rules_check(const struct ike_msg *msg, uint8_t *bad_type);
 
 /*
- * Fragment reassembly (RFC 7383 2.6), pure: the caller owns the state.
- * Fragments are decrypted one by one; each plaintext is added here.
+ * Fragments (RFC 7383), pure: the caller owns state and storage, the
+ * encryption and the ICV check (crypto/sk.h) happen outside.
+ *
+ * Receiving (2.6): each SKF message is decoded with ike_decode() (msg->sk
+ * has frag_num, frag_total, first), opened with sk_open(), and its
+ * plaintext handed to ike_frag_asm_add().  When ike_frag_asm_done(), the
+ * inner chain is ike_frag_asm_finish()ed into one buffer and decoded with
+ * ike_decode_inner(msg, chain, len, first).
  */
-#define IKE_FRAG_MAX		32
+#define IKE_FRAG_MAX		64
 struct ike_frag_asm {
-	uint32_t msgid;
-	uint16_t total;
-	uint16_t have;		/* count of distinct fragments held */
-	uint8_t first;		/* inner first payload type (from fragment 1) */
-	size_t len[IKE_FRAG_MAX];
-	uint8_t *data[IKE_FRAG_MAX];	/* caller-provided storage per slot */
-	size_t cap;			/* capacity of each slot */
+	uint32_t msgid;			/* the caller matches fragments to it */
+	uint16_t total;			/* 0 until the first fragment */
+	uint16_t have;			/* count of distinct fragments held */
+	uint8_t first;			/* inner first payload (fragment 1) */
+	uint8_t *buf;			/* caller storage for all plaintexts */
+	size_t cap;
+	size_t used;
+	size_t off[IKE_FRAG_MAX];	/* per fragment number - 1 */
+	size_t len[IKE_FRAG_MAX];	/* 0 and off 0: not held yet */
+	bool held[IKE_FRAG_MAX];
 };
+
+void ike_frag_asm_init(struct ike_frag_asm *a, uint32_t msgid, uint8_t *buf,
+		       size_t cap);
+/* Add one decrypted fragment.  0: held; -EINVAL: number 0, number >
+ * total, total > IKE_FRAG_MAX or total smaller than the one in use
+ * (stale); -EEXIST: duplicate (retransmit); -ENOSPC: storage full.  A
+ * larger total than the one in use restarts reassembly (RFC 7383 2.6.2:
+ * the sender re-fragmented with a smaller size). */
+int ike_frag_asm_add(struct ike_frag_asm *a, uint16_t num, uint16_t total,
+		     uint8_t first, const uint8_t *pt, size_t len);
+bool ike_frag_asm_done(const struct ike_frag_asm *a);
+/* Concatenate in number order into out; *first is the inner first payload
+ * type.  -EAGAIN if incomplete, -ENOSPC if out is too small. */
+int ike_frag_asm_finish(const struct ike_frag_asm *a, uint8_t *out,
+			size_t cap, size_t *len, uint8_t *first);
+/* Wipe the held plaintexts (they are decrypted IKE payloads). */
+void ike_frag_asm_clear(struct ike_frag_asm *a);
+
+/*
+ * Sending (2.5): split an inner chain (from ike_encode_inner()) into
+ * fragments of at most max plaintext bytes each.  ike_frag_count() is the
+ * number of fragments (0 if it would exceed IKE_FRAG_MAX or max is 0);
+ * ike_frag_slice() gives fragment num (1-based).
+ */
+uint16_t ike_frag_count(size_t ptlen, size_t max);
+int ike_frag_slice(const uint8_t *pt, size_t ptlen, size_t max,
+		   uint16_t num, struct ike_blob *out);
+
+/*
+ * Write one SKF message ready for sk_seal(): the header (next = SKF,
+ * length patched), the SKF generic header with fragment number and total
+ * (next payload = first for fragment 1, 0 otherwise: RFC 7383 2.5) and
+ * the plaintext slice.  sk gets sk_off/iv_off/end for sk_seal().
+ */
+int ike_encode_skf(const struct ike_hdr *hdr, uint16_t num, uint16_t total,
+		   uint8_t first, const uint8_t *pt, size_t ptlen,
+		   uint8_t *buf, size_t cap, struct ike_sk *sk, size_t *len);
+
+/* Start a message to build: zero everything and copy the header. */
+void ike_msg_init(struct ike_msg *msg, const struct ike_hdr *hdr);
 
 #endif
