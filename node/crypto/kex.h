@@ -13,11 +13,19 @@
 
 struct kex;
 
+/* Groups implemented here: MODP 5 (1536), 14, 15, 16; ECP 19, 20, 21;
+ * Curve25519 (31), Curve448 (32). */
 bool kex_supported(uint16_t group);
+/* Group 5 (MODP 1536) is below 112-bit strength: the config layer allows
+ * it only where a proposal names it explicitly. */
+bool kex_is_weak(uint16_t group);
 /* Length of the KE payload data for a group (RFC 7296 3.4, RFC 5903 7). */
 size_t kex_public_len(uint16_t group);
+/* Length of g^ir for a group (the x coordinate alone for ECP). */
+size_t kex_secret_len(uint16_t group);
 
-/* A fresh key pair.  NULL on failure or unsupported group. */
+/* A fresh key pair.  NULL on failure or unsupported group.  Thread-safe:
+ * no shared state, a struct kex belongs to its caller. */
 struct kex *kex_new(uint16_t group);
 /* A key pair from a fixed private value (tests, vectors). */
 struct kex *kex_new_private(uint16_t group, const uint8_t *priv, size_t len);
