@@ -8,11 +8,14 @@
 
 #define IKE_ATTR_AF		0x8000
 
+/* false only for a builder mistake (no data behind a length); running
+ * out of room is the writer's sticky flag, checked by the caller */
 static bool ike_wr_blob(struct wr *w, const uint8_t *p, size_t len)
 {
 	if (len && !p)
 		return false;
-	return wr_bytes(w, p, len);
+	wr_bytes(w, p, len);
+	return true;
 }
 
 static bool ike_wr_zero(struct wr *w, size_t n)
