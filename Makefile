@@ -84,7 +84,8 @@ FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-build-fuzz/%: tests/fuzz/%.c
+# (the library sources are listed so a codec change rebuilds the fuzzers)
+build-fuzz/%: tests/fuzz/%.c $(filter-out $(PROTO_C),$(LIB_SRC)) $(wildcard node/*/*.h include/hike/*.h)
 	$(MAKE) B=build-fuzz CC=clang SAN="-fsanitize=fuzzer-no-link,address,undefined" OPT=-O1 build-fuzz/libhike.a
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Inode -Isync -Ibuild-fuzz/gen \
 	  -o $@ $< build-fuzz/libhike.a $(LDLIBS)
