@@ -5,14 +5,14 @@
 #include <openssl/crypto.h>
 
 #include "hike/ikev2.h"
+#include "crypto/cipher.h"
 #include "crypto/keys.h"
 
 /* prf+ output for the seven IKE keys: 3 * 64 + 2 * 64 + 2 * 36 fits. */
 #define IKE_KEYMAT_MAX (7 * KEY_MAX)
 
-/* RFC 5282 4 (GCM) and RFC 7634 2 (ChaCha20-Poly1305): the last 4 octets
- * of each SK_e / ESP key are the salt of the nonce. */
-#define AEAD_SALT_LEN 4
+/* RFC 5282 7.1 (GCM) and RFC 7634 2 (ChaCha20-Poly1305): the last 4
+ * octets of each SK_e / ESP key are the salt of the nonce (AEAD_SALT_LEN). */
 
 size_t encr_key_len(uint16_t encr, uint16_t keylen_bits)
 {
