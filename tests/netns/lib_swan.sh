@@ -31,8 +31,12 @@ lab_swan_dir() { echo "${LAB_SWAN_DIR[$1]:-$LAB_DIR/$1/charon}"; }
 # "retransmit_timeout = 1".  LAB_CHARON_EXTRA is appended too.
 lab_strongswan_conf() {
 	local dir=$1 extra=${2:-} lv sub level
-	mkdir -p "$dir/run" "$dir/swanctl/conf.d" "$dir/swanctl/x509" \
-		"$dir/swanctl/x509ca" "$dir/swanctl/private"
+	local d
+	mkdir -p "$dir/run" "$dir/swanctl/conf.d"
+	for d in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private \
+		rsa ecdsa bliss pkcs8 pkcs12; do
+		mkdir -p "$dir/swanctl/$d"
+	done
 	lv=""
 	set -- $LAB_CHARON_LOG
 	while [ $# -ge 2 ]; do
