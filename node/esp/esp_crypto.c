@@ -1,0 +1,293 @@
+/* ESP per-direction crypto; see esp_crypto.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "hike/ikev2.h"
+#include "esp/esp.h"
+#include "esp/esp_crypto.h"
+
+#define ESP_SALT_LEN 4	/* RFC 4106 4, RFC 7634 2 */
+
+struct esp_crypto {
+	struct esp_alg alg;
+	bool encrypt;
+	EVP_CIPHER_CTX *cctx;
+	EVP_MAC_CTX *mctx;	/* CBC suites only */
+	uint8_t salt[ESP_SALT_LEN];
+};
+
+static const EVP_CIPHER *ec_cipher(uint16_t encr, uint16_t bits)
+{
+	switch (encr) {
+	case IKE_ENCR_AES_GCM_16:
+		return bits == 128 ? EVP_aes_128_gcm() :
+		       bits == 192 ? EVP_aes_192_gcm() :
+		       bits == 256 ? EVP_aes_256_gcm() : NULL;
+	case IKE_ENCR_AES_CBC:
+		return bits == 128 ? EVP_aes_128_cbc() :
+		       bits == 192 ? EVP_aes_192_cbc() :
+		       bits == 256 ? EVP_aes_256_cbc() : NULL;
+	case IKE_ENCR_CHACHA20_POLY1305:
+		return bits == 256 || bits == 0 ? EVP_chacha20_poly1305() : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* RFC 2404, RFC 4868 2.3: key = full digest length, ICV = half. */
+static const char *ec_digest(uint16_t integ, uint8_t *klen, uint8_t *icv)
+{
+	switch (integ) {
+	case IKE_INTEG_HMAC_SHA1_96:
+		*klen = 20, *icv = 12;
+		return "SHA1";
+	case IKE_INTEG_HMAC_SHA2_256_128:
+		*klen = 32, *icv = 16;
+		return "SHA2-256";
+	case IKE_INTEG_HMAC_SHA2_384_192:
+		*klen = 48, *icv = 24;
+		return "SHA2-384";
+	case IKE_INTEG_HMAC_SHA2_512_256:
+		*klen = 64, *icv = 32;
+		return "SHA2-512";
+	default:
+		return NULL;
+	}
+}
+
+int esp_alg_get(uint16_t encr, uint16_t bits, uint16_t integ,
+		struct esp_alg *alg)
+{
+	memset(alg, 0, sizeof(*alg));
+	if (encr == IKE_ENCR_CHACHA20_POLY1305 && bits == 0)
+		bits = 256;
+	if (!ec_cipher(encr, bits))
+		return -ENOTSUP;
+	if (encr == IKE_ENCR_AES_CBC) {
+		if (!ec_digest(integ, &alg->akey_len, &alg->icv_len))
+			return -ENOTSUP;
+		alg->iv_len = 16;
+		alg->align = 16;
+		alg->ekey_len = (uint8_t)(bits / 8);
+		return 0;
+	}
+	if (integ != IKE_INTEG_NONE)
+		return -ENOTSUP;	/* RFC 4106 8.4: AEAD has no integ */
+	alg->aead = true;
+	alg->iv_len = 8;
+	alg->align = 4;			/* RFC 4303 2.4: 4-byte alignment */
+	alg->icv_len = 16;
+	alg->ekey_len = (uint8_t)(bits / 8 + ESP_SALT_LEN);
+	return 0;
+}
+
+static int ec_init_mac(struct esp_crypto *c, uint16_t integ,
+		       const uint8_t *akey, size_t alen)
+{
+	uint8_t klen, icv;
+	const char *dg = ec_digest(integ, &klen, &icv);
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)dg, 0),
+		OSSL_PARAM_END,
+	};
+	int rc = -EIO;
+
+	if (!mac)
+		return -ENOSYS;
+	c->mctx = EVP_MAC_CTX_new(mac);	/* holds its own reference */
+	if (c->mctx && EVP_MAC_init(c->mctx, akey, alen, params))
+		rc = 0;
+	EVP_MAC_free(mac);
+	return rc;
+}
+
+int esp_crypto_new(uint16_t encr, uint16_t bits, uint16_t integ,
+		   bool encrypt, const uint8_t *ekey, size_t ekey_len,
+		   const uint8_t *akey, size_t akey_len,
+		   struct esp_crypto **out)
+{
+	struct esp_crypto *c;
+	size_t klen;
+	int rc;
+
+	*out = NULL;
+	if (encr == IKE_ENCR_CHACHA20_POLY1305 && bits == 0)
+		bits = 256;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	rc = esp_alg_get(encr, bits, integ, &c->alg);
+	if (rc == 0 && (ekey_len != c->alg.ekey_len || akey_len != c->alg.akey_len))
+		rc = -EINVAL;
+	if (rc)
+		goto fail;
+	c->encrypt = encrypt;
+	klen = c->alg.aead ? ekey_len - ESP_SALT_LEN : ekey_len;
+	if (c->alg.aead)
+		memcpy(c->salt, ekey + klen, ESP_SALT_LEN);
+	rc = -ENOMEM;
+	c->cctx = EVP_CIPHER_CTX_new();
+	if (!c->cctx)
+		goto fail;
+	rc = -EIO;
+	if (!EVP_CipherInit_ex(c->cctx, ec_cipher(encr, bits), NULL, ekey,
+			       NULL, encrypt ? 1 : 0))
+		goto fail;
+	if (!c->alg.aead) {
+		EVP_CIPHER_CTX_set_padding(c->cctx, 0);	/* ESP pads itself */
+		rc = ec_init_mac(c, integ, akey, akey_len);
+		if (rc)
+			goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	esp_crypto_free(c);
+	return rc;
+}
+
+void esp_crypto_free(struct esp_crypto *c)
+{
+	if (!c)
+		return;
+	EVP_CIPHER_CTX_free(c->cctx);	/* both cleanse their keys */
+	EVP_MAC_CTX_free(c->mctx);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+const struct esp_alg *esp_crypto_alg(const struct esp_crypto *c)
+{
+	return &c->alg;
+}
+
+/* RFC 4106 5 / RFC 7634 2.1: AAD = SPI | seq, or SPI | seq_hi | seq_lo
+ * with ESN.  Returns its length. */
+static size_t ec_aad(const uint8_t *pkt, uint64_t seq, bool esn,
+		     uint8_t aad[12])
+{
+	memcpy(aad, pkt, 4);
+	if (!esn) {
+		memcpy(aad + 4, pkt + 4, 4);
+		return 8;
+	}
+	for (int i = 0; i < 8; i++)
+		aad[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
+	return 12;
+}
+
+static int ec_aead(struct esp_crypto *c, const uint8_t *pkt, size_t ct_len,
+		   uint64_t seq, bool esn, const uint8_t *in, uint8_t *outp,
+		   uint8_t *tag)
+{
+	uint8_t nonce[12], aad[12];
+	size_t aadlen = ec_aad(pkt, seq, esn, aad);
+	int n, ok;
+
+	/* RFC 4106 4 / RFC 7634 2: nonce = salt | explicit IV */
+	memcpy(nonce, c->salt, ESP_SALT_LEN);
+	memcpy(nonce + ESP_SALT_LEN, pkt + ESP_HDR_LEN, 8);
+	ok = EVP_CipherInit_ex(c->cctx, NULL, NULL, NULL, nonce, -1) &&
+	     EVP_CipherUpdate(c->cctx, NULL, &n, aad, (int)aadlen) &&
+	     EVP_CipherUpdate(c->cctx, outp, &n, in, (int)ct_len);
+	if (!ok)
+		return -EIO;
+	if (c->encrypt) {
+		ok = EVP_CipherFinal_ex(c->cctx, outp + ct_len, &n) &&
+		     EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_GET_TAG, 16, tag);
+		return ok ? 0 : -EIO;
+	}
+	/* the tag is checked in Final, in constant time */
+	if (!EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_SET_TAG, 16, tag))
+		return -EIO;
+	return EVP_CipherFinal_ex(c->cctx, outp + ct_len, &n) > 0 ? 0 : -EBADMSG;
+}
+
+/* RFC 4303 2.2.1: the ICV covers header, IV and ciphertext, then the
+ * implicit high half of an ESN. */
+static int ec_hmac(struct esp_crypto *c, const uint8_t *pkt, size_t len,
+		   uint64_t seq, bool esn, uint8_t mac[EVP_MAX_MD_SIZE])
+{
+	uint8_t hi[4] = { (uint8_t)(seq >> 56), (uint8_t)(seq >> 48),
+			  (uint8_t)(seq >> 40), (uint8_t)(seq >> 32) };
+	size_t mlen;
+
+	if (!EVP_MAC_init(c->mctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(c->mctx, pkt, len) ||
+	    (esn && !EVP_MAC_update(c->mctx, hi, 4)) ||
+	    !EVP_MAC_final(c->mctx, mac, &mlen, EVP_MAX_MD_SIZE) ||
+	    mlen < c->alg.icv_len)
+		return -EIO;
+	return 0;
+}
+
+static int ec_cbc(struct esp_crypto *c, const uint8_t *iv, const uint8_t *in,
+		  size_t len, uint8_t *outp)
+{
+	int n;
+
+	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, NULL, iv, -1) ||
+	    !EVP_CipherUpdate(c->cctx, outp, &n, in, (int)len) ||
+	    (size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+int esp_crypto_seal(struct esp_crypto *c, uint8_t *pkt, size_t ct_len,
+		    uint64_t seq, bool esn)
+{
+	uint8_t *iv = pkt + ESP_HDR_LEN, *ct = iv + c->alg.iv_len;
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	int rc;
+
+	if (!c->encrypt || ct_len % c->alg.align || ct_len > INT32_MAX)
+		return -EINVAL;
+	if (c->alg.aead) {
+		/* seqiv: the IV is the sequence number, unique per key */
+		for (int i = 0; i < 8; i++)
+			iv[i] = (uint8_t)(seq >> (56 - 8 * i));
+		return ec_aead(c, pkt, ct_len, seq, esn, ct, ct, ct + ct_len);
+	}
+	/* RFC 3602 3: CBC needs an unpredictable IV */
+	if (RAND_bytes(iv, c->alg.iv_len) != 1)
+		return -EIO;
+	rc = ec_cbc(c, iv, ct, ct_len, ct);
+	if (rc == 0)
+		rc = ec_hmac(c, pkt, ESP_HDR_LEN + c->alg.iv_len + ct_len, seq,
+			     esn, mac);
+	if (rc == 0)
+		memcpy(ct + ct_len, mac, c->alg.icv_len);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return rc;
+}
+
+int esp_crypto_open(struct esp_crypto *c, const uint8_t *pkt, size_t ct_len,
+		    uint64_t seq, bool esn, uint8_t *pt)
+{
+	const uint8_t *iv = pkt + ESP_HDR_LEN, *ct = iv + c->alg.iv_len;
+	uint8_t mac[EVP_MAX_MD_SIZE], tag[16];
+	int rc;
+
+	if (c->encrypt || ct_len % c->alg.align || ct_len > INT32_MAX)
+		return -EINVAL;
+	if (c->alg.aead) {
+		memcpy(tag, ct + ct_len, sizeof(tag));
+		return ec_aead(c, pkt, ct_len, seq, esn, ct, pt, tag);
+	}
+	/* authenticate before decrypting (RFC 4303 3.4.4) */
+	rc = ec_hmac(c, pkt, ESP_HDR_LEN + c->alg.iv_len + ct_len, seq, esn, mac);
+	if (rc == 0 && CRYPTO_memcmp(mac, ct + ct_len, c->alg.icv_len) != 0)
+		rc = -EBADMSG;
+	if (rc == 0)
+		rc = ec_cbc(c, iv, ct, ct_len, pt);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return rc;
+}
