@@ -1,0 +1,92 @@
+/* Stage, replicate, commit: the seam between the exchange handlers and
+ * the replicator (DESIGN.md "replicate before reply"). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/workers.h"
+#include "sa/pool.h"
+#include "sa/repl.h"
+
+static const char *const kind_names[] = {
+	[SA_UPD_IKE_SA_ADD] = "IKE_SA_ADD",
+	[SA_UPD_IKE_SA_UPDATE] = "IKE_SA_UPDATE",
+	[SA_UPD_IKE_SA_DELETE] = "IKE_SA_DELETE",
+	[SA_UPD_CHILD_SA_ADD] = "CHILD_SA_ADD",
+	[SA_UPD_CHILD_SA_DELETE] = "CHILD_SA_DELETE",
+	[SA_UPD_CHILD_SA_REKEY] = "CHILD_SA_REKEY",
+};
+
+const char *sa_update_kind_name(enum sa_update_kind k)
+{
+	if ((unsigned)k >= sizeof(kind_names) / sizeof(kind_names[0]) ||
+	    !kind_names[k])
+		return "?";
+	return kind_names[k];
+}
+
+struct sa_update *sa_update_new(enum sa_update_kind kind, struct ike_sa *ike)
+{
+	struct sa_update *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->kind = kind;
+	u->ike = ike;
+	u->lease_pool = -1;
+	return u;
+}
+
+void sa_update_free(struct hike *h, struct sa_update *u)
+{
+	unsigned i;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->nchild_add; i++)
+		child_sa_free(u->child_add[i]);
+	if (u->lease_pool >= 0 && u->conn)
+		sa_pool_release(h, u->conn, u->lease_pool, u->lease);
+	if (u->owns_ike_new)
+		ike_sa_free(h, u->ike_new);
+	if (u->owns_ike && u->ike) {
+		ike_sa_remove(h, u->ike);	/* the staged-SA marker */
+		ike_sa_free(h, u->ike);
+	} else if (u->ike) {
+		u->ike->sa_flags &= ~IKE_SA_F_BUSY;
+	}
+	ike_pkts_free(&u->resp);
+	ike_req_clear(&u->req);
+	OPENSSL_cleanse(u, sizeof(*u));
+	free(u);
+}
+
+/*
+ * Single node (h->sync == NULL): nothing to wait for, commit now.
+ * Cluster: sync/ serializes the update into a hike_sync Record and
+ * calls commit_cb when its own CPG message came back (sync_submit()).
+ */
+int repl_submit(struct hike *h, struct sa_update *u, repl_commit_cb commit_cb,
+		void *arg)
+{
+	if (h->sync) {
+		log_err(&h->log, "sa: SA replication is not wired to sync/ yet");
+		return -ENOTSUP;
+	}
+	commit_cb(h, u, 0, arg);
+	return 0;
+}
+
+
+int sa_offload(struct hike *h, void (*work)(void *), void (*done)(void *, int),
+	       void *arg)
+{
+	if (!h->workers) {
+		work(arg);
+		done(arg, 0);
+		return 0;
+	}
+	return workers_submit(h->workers, work, done, arg);
+}

@@ -1,0 +1,48 @@
+/* The SA tables' insides, shared by sa/ files only (sync/ and hikectl
+ * use the functions of sa.h). */
+#ifndef HIKE_SA_TABLE_H
+#define HIKE_SA_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sa/sa.h"
+
+struct sa_pool;			/* pool.c */
+
+/* RFC 7296 2.6: the cookie secret, with the previous one still accepted
+ * for a while after a rotation. */
+#define COOKIE_SECRET_LEN	32
+struct sa_cookie_state {
+	uint8_t secret[COOKIE_SECRET_LEN], prev[COOKIE_SECRET_LEN];
+	uint32_t version;		/* of secret; prev is version - 1 */
+	uint64_t rotated_ms;
+	bool have_prev;
+};
+
+struct ike_sa_table {
+	struct ike_sa **spi_b;		/* by our SPI */
+	size_t spi_nb, count;
+	struct ike_sa **half_b;		/* by (peer SPI, peer address) */
+	size_t half_nb, nhalf;
+	uint64_t hash_key;		/* keys the hash of peer-chosen values */
+	uint64_t serial;
+	const struct child_sa_ops *ops;
+	void *ops_ctx;
+	struct ike_sa_stats stats;
+	struct sa_cookie_state cookie;
+	struct sa_pool *pools;
+};
+
+struct child_sa_table {
+	struct child_sa **b;		/* by our inbound SPI */
+	size_t nb, count;
+	uint64_t serial;
+};
+
+uint64_t sa_table_next_serial(struct hike *h);
+uint64_t child_sa_next_serial(struct hike *h);
+void sa_drop(struct hike *h, enum ike_drop why);
+void ike_sa_table_state_changed(struct hike *h, struct ike_sa *sa);
+
+#endif
