@@ -40,7 +40,17 @@ int prop_format(const struct prop_conf *p, char *buf, size_t len);
 int prop_select(const struct prop_conf *ours, size_t nours,
 		const struct ike_sa_pl *peer, struct ike_proposal *chosen);
 
-/* Fill a suite from a chosen proposal. */
+/* prop_select() with options.  PROP_SEL_NO_DH: leave DH out of the
+ * match on both sides, for the Child SA set up inside IKE_AUTH, which
+ * has no KE payload of its own (RFC 7296 1.2): its SAi2 may still list
+ * the groups the peer wants at rekey time. */
+#define PROP_SEL_NO_DH	0x1
+int prop_select_flags(const struct prop_conf *ours, size_t nours,
+		      const struct ike_sa_pl *peer, unsigned flags,
+		      struct ike_proposal *chosen);
+
+/* Fill a suite from a chosen proposal (ChaCha20-Poly1305 gets keylen
+ * 256; absent types are 0 = NONE / no ESN). */
 void prop_to_ike_suite(const struct ike_proposal *p, struct ike_suite *s);
 void prop_to_esp_suite(const struct ike_proposal *p, struct esp_suite *s);
 
