@@ -442,11 +442,11 @@ static void test_encode_errors(void **state)
 	assert_int_equal(ike_encode(&m, buf, sizeof(buf), &len),
 			 IKE_ERR_INVALID);
 	/* a payload longer than its 16-bit length field */
+	static uint8_t big_in[70000], big_out[80000];
 	build_sa_init(&m);
-	m.vendor[0].data = buf;
-	m.vendor[0].len = 70000;
-	static uint8_t big[80000];
-	assert_int_equal(ike_encode(&m, big, sizeof(big), &len),
+	m.vendor[0].data = big_in;
+	m.vendor[0].len = sizeof(big_in);
+	assert_int_equal(ike_encode(&m, big_out, sizeof(big_out), &len),
 			 IKE_ERR_INVALID);
 }
 
