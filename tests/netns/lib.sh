@@ -125,6 +125,10 @@ lab_wait_for() {
 	"$@" >/dev/null 2>&1
 }
 
+# lab_not CMD...: negation usable where a command is expected
+# (lab_wait_for 5 lab_not lab_corosync_quorate c).
+lab_not() { ! "$@"; }
+
 # ---------------------------------------------------------------- processes
 
 # lab_start_bg NAME CMD...: start CMD in the background, output to
@@ -345,3 +349,24 @@ lab_bin() { echo "$LAB_BUILD/$1"; }
 . "$LAB_LIBDIR/lib_corosync.sh"
 # shellcheck source=lib_capture.sh
 . "$LAB_LIBDIR/lib_capture.sh"
+
+# lab_mac NS IF: the interface's MAC address.
+lab_mac() { ip -n "$LAB_PFX$1" -br link show "$2" | awk '{ print $3 }'; }
+
+# lab_garp NS IF IP [COUNT]: send gratuitous ARP replies for IP from IF
+# (what a node taking over a virtual IP does; iputils-arping is not in
+# the package set, so scapy).
+lab_garp() {
+	lab_exec "$1" /usr/bin/python3 -c "
+import logging; logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
+from scapy.all import Ether, ARP, sendp, get_if_hwaddr
+mac = get_if_hwaddr('$2')
+p = Ether(src=mac, dst='ff:ff:ff:ff:ff:ff') / ARP(op=2, hwsrc=mac, psrc='$3', hwdst='ff:ff:ff:ff:ff:ff', pdst='$3')
+sendp(p, iface='$2', count=${4:-1}, verbose=False)
+"
+}
+
+# lab_neigh_mac NS IP: the MAC NS's neighbour table holds for IP (empty if none).
+lab_neigh_mac() {
+	ip -n "$LAB_PFX$1" neigh show "$2" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
+}
