@@ -167,7 +167,7 @@ static inline bool wr_u64(struct wr *w, uint64_t v)
 /* Back-patch a 16-bit value at an offset returned by wr_reserve(). */
 static inline void wr_patch_u16(struct wr *w, size_t off, uint16_t v)
 {
-	if (w->overflow || off == SIZE_MAX || off + 2 > w->len)
+	if (w->overflow || off > w->len || w->len - off < 2)
 		return;
 	w->p[off] = (uint8_t)(v >> 8);
 	w->p[off + 1] = (uint8_t)v;
@@ -175,14 +175,14 @@ static inline void wr_patch_u16(struct wr *w, size_t off, uint16_t v)
 
 static inline void wr_patch_u8(struct wr *w, size_t off, uint8_t v)
 {
-	if (w->overflow || off == SIZE_MAX || off + 1 > w->len)
+	if (w->overflow || off > w->len || w->len - off < 1)
 		return;
 	w->p[off] = v;
 }
 
 static inline void wr_patch_u32(struct wr *w, size_t off, uint32_t v)
 {
-	if (w->overflow || off == SIZE_MAX || off + 4 > w->len)
+	if (w->overflow || off > w->len || w->len - off < 4)
 		return;
 	w->p[off] = (uint8_t)(v >> 24);
 	w->p[off + 1] = (uint8_t)(v >> 16);
