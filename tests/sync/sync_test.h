@@ -21,8 +21,8 @@
 #define TS_MAX 512
 
 struct tstore {
-	char key[TS_MAX][16];
-	char val[TS_MAX][32];
+	char key[TS_MAX][64];
+	char val[TS_MAX][64];
 	size_t n;
 };
 
@@ -36,7 +36,7 @@ struct tnode {
 
 struct tcommit {
 	struct tnode *n;
-	char key[16], val[32];
+	char key[64], val[64];
 	int status;
 	int calls;
 };
@@ -45,12 +45,12 @@ static inline void tstore_put(struct tstore *st, const char *k, const char *v)
 {
 	for (size_t i = 0; i < st->n; i++)
 		if (!strcmp(st->key[i], k)) {
-			snprintf(st->val[i], sizeof(st->val[i]), "%s", v);
+			snprintf(st->val[i], sizeof(st->val[i]), "%.63s", v);
 			return;
 		}
 	assert_true(st->n < TS_MAX);
-	snprintf(st->key[st->n], sizeof(st->key[0]), "%s", k);
-	snprintf(st->val[st->n], sizeof(st->val[0]), "%s", v);
+	snprintf(st->key[st->n], sizeof(st->key[0]), "%.63s", k);
+	snprintf(st->val[st->n], sizeof(st->val[0]), "%.63s", v);
 	st->n++;
 }
 
@@ -79,7 +79,7 @@ static inline bool tstore_equal(const struct tstore *a, const struct tstore *b)
 static int t_apply(void *ctx, const HikeSync__Record *r)
 {
 	struct tnode *n = ctx;
-	char buf[64], *eq;
+	char buf[130], *eq;
 
 	n->apply_calls++;
 	if (r->kind_case != HIKE_SYNC__RECORD__KIND_OPAQUE ||
@@ -114,7 +114,7 @@ static void *t_snap_open(void *ctx)
 static size_t t_pack_opaque(const char *k, const char *v, uint8_t *buf, size_t cap)
 {
 	HikeSync__Record r = HIKE_SYNC__RECORD__INIT;
-	char kv[64];
+	char kv[130];
 	int len = snprintf(kv, sizeof(kv), "%s=%s", k, v);
 
 	r.kind_case = HIKE_SYNC__RECORD__KIND_OPAQUE;
