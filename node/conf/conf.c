@@ -195,18 +195,48 @@ static int conf_set_value(struct conf_parser *p, yaml_node_t *n,
 	return conf_set_number(p, n, k, s, field);
 }
 
+/* Keys that contain the unknown word ("lifetime" -> ike_lifetime,
+ * child_lifetime): the names operators bring from other daemons are often
+ * a part of ours.  Writes "'a' or 'b'" into buf; returns how many. */
+static int conf_containing(const char *word, const struct conf_key *keys, size_t nkeys,
+			   char *buf, size_t len)
+{
+	size_t pos = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	if (strlen(word) < 3)
+		return 0;
+	for (size_t i = 0; i < nkeys && n < 3; i++) {
+		int m;
+
+		if (!strstr(keys[i].name, word))
+			continue;
+		m = snprintf(buf + pos, len - pos, "%s'%s'", n ? " or " : "", keys[i].name);
+		if (m < 0 || (size_t)m >= len - pos)
+			break;
+		pos += (size_t)m;
+		n++;
+	}
+	return n;
+}
+
 static void conf_unknown_key(struct conf_parser *p, yaml_node_t *kn, const char *key,
 			     const struct conf_key *keys, size_t nkeys)
 {
 	const char *names[CONF_KEYS_MAX], *guess;
-	char hint[96];
+	char hint[160], alts[120];
 
 	for (size_t i = 0; i < nkeys; i++)
 		names[i] = keys[i].name;
 	guess = conf_did_you_mean(key, names, nkeys);
 	if (guess)
 		snprintf(hint, sizeof(hint), "did you mean '%s'?", guess);
-	conf_error(p, kn, guess ? hint : NULL, "unknown key '%s'", key);
+	else if (conf_containing(key, keys, nkeys, alts, sizeof(alts)))
+		snprintf(hint, sizeof(hint), "did you mean %s?", alts);
+	else
+		hint[0] = '\0';
+	conf_error(p, kn, hint[0] ? hint : NULL, "unknown key '%s'", key);
 }
 
 unsigned conf_walk_map(struct conf_parser *p, yaml_node_t *map,

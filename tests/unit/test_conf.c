@@ -263,6 +263,8 @@ static void test_auth_errors(void **state)
 	(void)state;
 	assert_null(load("connections:\n  - name: x\n    auth: psk\n"));
 	assert_err("t.yaml:2: connection 'x': auth psk needs a psk (add 'psk: ...')");
+	assert_null(load("connections:\n  - name: y\n    psk: s\n    lifetime: 1h\n"));
+	assert_err("t.yaml:4: unknown key 'lifetime' (did you mean 'ike_lifetime' or 'child_lifetime'?)");
 	assert_null(load("connections:\n  - name: y\n"));
 	assert_err("t.yaml:2: connection 'y': no authentication method (add 'auth: psk' or 'auth: pubkey')");
 	assert_null(load("connections:\n  - name: z\n    auth: pubkey\n    cert: /nonexistent/c.pem\n"
@@ -388,7 +390,7 @@ static void test_reload_from_file(void **state)
 	fclose(f);
 	bad = conf_load(path, err, sizeof(err));
 	assert_null(bad);
-	assert_non_null(strstr(err, ":4: unknown key 'bogus'"));
+	assert_non_null(strstr(err, ":4: unknown key 'bogus'\n"));	/* no hint: nothing close */
 	assert_non_null(strstr(err, ":2: connection 'a': auth psk needs a psk"));
 	unlink(path);
 	assert_null(conf_load(path, err, sizeof(err)));
