@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ike/msg.h"
@@ -450,6 +451,78 @@ static void test_encode_errors(void **state)
 			 IKE_ERR_INVALID);
 }
 
+/*
+ * An IKE_SA_INIT request from an independent encoder: scapy's IKEv2
+ * layer (scapy.contrib.ikev2, Debian bookworm's python3-scapy), built as
+ * HDR, SA(ENCR_AES_CBC, PRF_HMAC_SHA2_256, AUTH_HMAC_SHA2_256_128,
+ * MODP2048), KE(14, 256 bytes 00..ff), Ni(32 bytes 64..83),
+ * N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP),
+ * V("hike-scapy").  RFC 7296 itself has no hex examples.
+ */
+static const char scapy_sa_init_hex[] =
+	"a1b2c3d4e5f6071800000000000000002120220800000000000001ba2200002c"
+	"0000002801010004030000080100000c0300000802000005030000080300000c"
+	"000000080400000e28000108000e0000000102030405060708090a0b0c0d0e0f"
+	"101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+	"303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f"
+	"505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f"
+	"707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f"
+	"909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+	"b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+	"d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+	"f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff290000246465666768696a6b6c6d6e6f"
+	"707172737475767778797a7b7c7d7e7f808182832900001c0000400400000000"
+	"000000000000000000000000000000002b00001c000040050001020304050607"
+	"08090a0b0c0d0e0f101112130000000e68696b652d7363617079";
+
+static size_t unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; s[0] && s[1] && n < cap; s += 2) {
+		unsigned v;
+
+		assert_int_equal(sscanf(s, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static void test_scapy_sa_init(void **state)
+{
+	static uint8_t wire[1024], again[1024];
+	static struct ike_msg d;
+	size_t len = unhex(scapy_sa_init_hex, wire, sizeof(wire)), len2;
+	uint8_t bad;
+
+	(void)state;
+	assert_int_equal(len, 442);
+	assert_int_equal(ike_decode(wire, len, &d), IKE_OK);
+	assert_int_equal(ike_rules_check(&d, &bad), IKE_OK);
+	assert_true(d.hdr.ispi == 0xa1b2c3d4e5f60718ull);
+	assert_int_equal(d.hdr.flags, IKE_FLAG_INITIATOR);
+	assert_int_equal(d.sa.nprop, 1);
+	assert_int_equal(d.sa.prop[0].proto, IKE_PROTO_IKE);
+	assert_int_equal(d.sa.prop[0].ntr, 4);
+	assert_int_equal(d.sa.prop[0].tr[0].id, IKE_ENCR_AES_CBC);
+	assert_int_equal(d.sa.prop[0].tr[2].type, IKE_TRANSFORM_INTEG);
+	assert_int_equal(d.sa.prop[0].tr[2].id, IKE_INTEG_HMAC_SHA2_256_128);
+	assert_int_equal(d.sa.prop[0].tr[3].id, IKE_DH_MODP2048);
+	assert_int_equal(d.ke.group, IKE_DH_MODP2048);
+	assert_int_equal(d.ke.len, 256);
+	assert_int_equal(d.ke.data[255], 0xff);
+	assert_int_equal(d.nonce.len, 32);
+	assert_int_equal(d.nonce.data[0], 0x64);
+	assert_int_equal(d.nnotify, 2);
+	assert_int_equal(d.notify[1].type, IKE_N_NAT_DETECTION_DESTINATION_IP);
+	assert_int_equal(d.notify[1].data[19], 0x13);
+	assert_int_equal(d.vendor[0].len, 10);
+	assert_memory_equal(d.vendor[0].data, "hike-scapy", 10);
+	assert_int_equal(ike_encode(&d, again, sizeof(again), &len2), IKE_OK);
+	assert_int_equal(len2, len);
+	assert_memory_equal(again, wire, len);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -494,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_transform_attr),
 		cmocka_unit_test(test_builder_bounds),
 		cmocka_unit_test(test_encode_errors),
+		cmocka_unit_test(test_scapy_sa_init),
 		cmocka_unit_test(test_names),
 	};
 
