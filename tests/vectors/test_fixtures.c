@@ -10,6 +10,10 @@
  *     AEAD sk_seal() with strongSwan's IV reproduces the whole message;
  *   - ike_rules_check() accepts it (strongSwan is a conforming peer);
  *   - the payloads each exchange must carry are there.
+ * SKF fragments (RFC 7383, strongSwan fragments IKE_AUTH with RSA
+ * certificates) are opened one by one, each re-encoded with
+ * ike_encode_skf() (and resealed byte-exact for AEAD), reassembled with
+ * ike_frag_asm_*() and the whole inner chain checked as above.
  * Then the key schedule: SKEYSEED and SK_* from hike's ike_keys_derive()
  * (and ike_keys_rekey() for a rekeyed IKE SA) equal strongSwan's.
  */
@@ -41,6 +45,11 @@ struct fx_run {
 	size_t rk_ni_len, rk_nr_len;
 	int msgs;
 	int resealed;				/* AEAD messages sealed byte-exact */
+	int fragments;
+	bool certs;				/* cert-* fixture: pubkey AUTH */
+	struct ike_frag_asm fa;
+	uint8_t fa_buf[IKE_MSG_MAX];
+	uint8_t chain[IKE_MSG_MAX];		/* a reassembled inner chain */
 };
 
 static const char *exch_file_name(uint8_t exchange)
@@ -83,6 +92,8 @@ static void check_payloads(struct fx_run *r, const struct ike_msg *m)
 		assert_int_equal(m->sa.prop[0].proto, IKE_PROTO_IKE);
 		assert_int_equal(m->ke.group, r->keys.dh);
 		assert_true(m->nonce.len <= sizeof(r->ni));
+		if (r->certs && resp)
+			assert_int_equal(m->count_clear[IKE_PL_CERTREQ], 1);
 		memcpy(resp ? r->nr : r->ni, m->nonce.data, m->nonce.len);
 		*(resp ? &r->nr_len : &r->ni_len) = m->nonce.len;
 		break;
@@ -94,7 +105,14 @@ static void check_payloads(struct fx_run *r, const struct ike_msg *m)
 		assert_int_equal(m->count_enc[IKE_PL_SA], 1);
 		assert_int_equal(m->count_enc[IKE_PL_TSI], 1);
 		assert_int_equal(m->count_enc[IKE_PL_TSR], 1);
-		assert_int_equal(m->auth.method, IKE_AUTH_PSK);
+		if (r->certs) {
+			/* RFC 7427 signatures, as SIGNATURE_HASH_ALGORITHMS
+			 * was announced; a CERT since a CERTREQ came */
+			assert_int_equal(m->auth.method, IKE_AUTH_DIGITAL_SIG);
+			assert_true(m->count_enc[IKE_PL_CERT] >= 1);
+		} else {
+			assert_int_equal(m->auth.method, IKE_AUTH_PSK);
+		}
 		if (!resp)
 			assert_non_null(ike_msg_notify(m,
 				IKE_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED));
@@ -143,8 +161,81 @@ static void sender_keys(const struct fx_run *r, const struct fx_sa *sa,
 	k->akey_len = from_i ? sa->ai_len : sa->ar_len;
 }
 
+/* AEAD without padding (what strongSwan sends): sealing out (laid out
+ * like buf, plaintext at iv_off) with the wire's IV must give buf. */
+static void check_reseal(struct fx_run *r, const struct sk_keys *k,
+			 const uint8_t *buf, size_t len, uint8_t *out,
+			 size_t cap, size_t sk_off, size_t iv_off, size_t ptlen)
+{
+	uint64_t iv = 0;
+	size_t sealed = 0;
+
+	if (k->integ != IKE_INTEG_NONE ||
+	    sk_overhead(k, ptlen) != len - iv_off - ptlen)
+		return;
+	for (int i = 0; i < 8; i++)
+		iv = iv << 8 | buf[iv_off + i];
+	assert_int_equal(sk_seal(k, out, cap, sk_off, iv_off, ptlen, iv,
+				 &sealed), 0);
+	assert_int_equal(sealed, len);
+	assert_memory_equal(out, buf, len);
+	r->resealed++;
+}
+
+/* One SKF fragment: open it, check ike_encode_skf() lays it out as on
+ * the wire, hold it; true once the message is complete and its inner
+ * chain decoded into m. */
+static bool check_fragment(struct fx_run *r, const struct sk_keys *k,
+			   const uint8_t *buf, size_t len, struct ike_msg *m)
+{
+	static uint8_t pt[IKE_MSG_MAX], out[IKE_MSG_MAX];
+	struct ike_sk sk;
+	size_t ptlen = 0, outlen = 0, chain_len = 0;
+	uint8_t first = 0;
+
+	assert_int_equal(sk_open(k, buf, len, m->sk.iv_off, pt, sizeof(pt),
+				 &ptlen), 0);
+	assert_int_equal(ike_encode_skf(&m->hdr, m->sk.frag_num,
+					m->sk.frag_total, m->sk.first, pt,
+					ptlen, out, sizeof(out), &sk, &outlen),
+			 IKE_OK);
+	assert_int_equal(sk.sk_off, m->sk.sk_off);
+	assert_int_equal(sk.iv_off, m->sk.iv_off);
+	assert_memory_equal(out, buf, 24);
+	assert_memory_equal(out + 28, buf + 28, sk.sk_off + 2 - 28);
+	assert_memory_equal(out + sk.sk_off + 4, buf + sk.sk_off + 4, 4);
+	check_reseal(r, k, buf, len, out, sizeof(out), sk.sk_off, sk.iv_off,
+		     ptlen);
+	r->fragments++;
+
+	if (r->fa.total == 0 || r->fa.msgid != m->hdr.msgid)
+		ike_frag_asm_init(&r->fa, m->hdr.msgid, r->fa_buf,
+				  sizeof(r->fa_buf));
+	assert_int_equal(ike_frag_asm_add(&r->fa, m->sk.frag_num,
+					  m->sk.frag_total, m->sk.first, pt,
+					  ptlen), 0);
+	if (!ike_frag_asm_done(&r->fa))
+		return false;
+	assert_int_equal(ike_frag_asm_finish(&r->fa, r->chain, sizeof(r->chain),
+					     &chain_len, &first), 0);
+	ike_frag_asm_clear(&r->fa);
+	memset(&r->fa, 0, sizeof(r->fa));
+	assert_int_equal(ike_decode_inner(m, r->chain, chain_len, first), IKE_OK);
+	/* the reassembled inner chain re-encodes byte for byte */
+	{
+		struct wr w = wr_init(out, sizeof(out));
+		uint8_t f2 = 0;
+
+		assert_int_equal(ike_encode_inner(m, &w, &f2), IKE_OK);
+		assert_int_equal(f2, first);
+		assert_int_equal(w.len, chain_len);
+		assert_memory_equal(out, r->chain, chain_len);
+	}
+	return true;
+}
+
 /* Decrypt, decode and re-encode one encrypted message. */
-static void check_encrypted(struct fx_run *r, const char *name,
+static bool check_encrypted(struct fx_run *r, const char *name,
 			    const uint8_t *buf, size_t len, struct ike_msg *m)
 {
 	const struct fx_sa *sa = fx_find_sa(&r->keys, m->hdr.ispi, m->hdr.rspi);
@@ -159,6 +250,8 @@ static void check_encrypted(struct fx_run *r, const char *name,
 			 (unsigned long long)m->hdr.ispi,
 			 (unsigned long long)m->hdr.rspi);
 	sender_keys(r, sa, m, &k);
+	if (m->sk.fragment)
+		return check_fragment(r, &k, buf, len, m);
 	assert_int_equal(sk_open(&k, buf, len, iv_off, pt, sizeof(pt), &ptlen), 0);
 	assert_int_equal(ike_decode_inner(m, pt, ptlen, m->sk.first), IKE_OK);
 
@@ -180,21 +273,8 @@ static void check_encrypted(struct fx_run *r, const char *name,
 	assert_memory_equal(out + 28, buf + 28, sk_off + 2 - 28);
 	assert_memory_equal(out + iv_off, pt, ptlen);
 
-	/* AEAD without padding (what strongSwan sends): sealing with the
-	 * wire's IV must give the wire's bytes */
-	if (k.integ == IKE_INTEG_NONE && sk_overhead(&k, ptlen) ==
-	    len - iv_off - ptlen) {
-		uint64_t iv = 0;
-		size_t sealed = 0;
-
-		for (int i = 0; i < 8; i++)
-			iv = iv << 8 | buf[iv_off + i];
-		assert_int_equal(sk_seal(&k, out, sizeof(out), sk_off, iv_off,
-					 ptlen, iv, &sealed), 0);
-		assert_int_equal(sealed, len);
-		assert_memory_equal(out, buf, len);
-		r->resealed++;
-	}
+	check_reseal(r, &k, buf, len, out, sizeof(out), sk_off, iv_off, ptlen);
+	return true;
 }
 
 static void check_message(struct fx_run *r, const char *name)
@@ -216,7 +296,11 @@ static void check_message(struct fx_run *r, const char *name)
 	assert_int_equal(m.hdr.length, len);
 	check_name(name, &m);
 	if (m.sk.present) {
-		check_encrypted(r, path, buf, len, &m);
+		if (!check_encrypted(r, path, buf, len, &m)) {
+			r->msgs++;	/* a fragment: checked when complete */
+			free(buf);
+			return;
+		}
 	} else {
 		assert_int_equal(ike_encode(&m, out, sizeof(out), &outlen), IKE_OK);
 		assert_int_equal(outlen, len);
@@ -290,6 +374,7 @@ static void test_fixture(void **state)
 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.dir, sizeof(r.dir), "%s/%s", fx_root(), fixture);
+	r.certs = strncmp(fixture, "cert-", 5) == 0;
 	assert_int_equal(fx_load_keys(r.dir, &r.keys), 0);
 	n = fx_list_messages(r.dir, msgs, FX_MAX_MSG);
 	assert_true(n >= 4);
@@ -299,6 +384,8 @@ static void test_fixture(void **state)
 	}
 	fx_free_names(msgs, n);
 	assert_int_equal(r.msgs, n);
+	if (strstr(fixture, "rsa"))	/* IKE_AUTH with an RSA cert: SKF */
+		assert_true(r.fragments >= 2);
 	if (r.keys.integ == IKE_INTEG_NONE)	/* AEAD */
 		assert_int_equal(r.resealed, n - 2);	/* all but IKE_SA_INIT */
 	check_key_schedule(&r);
