@@ -121,6 +121,12 @@ void sync_flush(struct sync *s);
  * full batch. */
 void sync_set_kick(struct sync *s, void (*kick)(void *ctx), void *ctx);
 
+/* sync_loop.c: kick through loop_post() on l (the daemon's wiring);
+ * detach before sync_free(). */
+struct loop;
+void sync_attach_loop(struct sync *s, struct loop *l);
+void sync_detach_loop(struct sync *s);
+
 /* Hand over to another in-sync node (0 = the best one).  Active only. */
 int sync_switchover(struct sync *s, uint32_t to);
 

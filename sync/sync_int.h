@@ -81,6 +81,7 @@ struct sync {
 	size_t nflight_recs;
 	void (*kick)(void *ctx);
 	void *kick_ctx;
+	struct loop *kick_loop;		/* sync_loop.c */
 	bool kicked;
 	bool in_flush;
 
