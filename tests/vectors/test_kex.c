@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -317,6 +318,48 @@ static void test_x25519_rejects(void **state)
 	kex_free(k448);
 }
 
+/* Workers run kex_new()/kex_derive() concurrently (the responder's DH
+ * pool): each thread does whole exchanges and checks agreement. */
+static void *kex_worker(void *arg)
+{
+	static const uint16_t groups[] = { IKE_DH_CURVE25519, IKE_DH_ECP256,
+					   IKE_DH_MODP2048 };
+	uintptr_t bad = 0;
+
+	(void)arg;
+	for (int i = 0; i < 30; i++) {
+		uint16_t g = groups[i % 3];
+		struct kex *a = kex_new(g), *b = kex_new(g);
+		uint8_t pa[KEX_MAX_PUB], pb[KEX_MAX_PUB], sa[512], sb[512];
+		size_t la = sizeof(pa), lb = sizeof(pb);
+		size_t na = sizeof(sa), nb = sizeof(sb);
+
+		if (!a || !b || kex_public(a, pa, &la) || kex_public(b, pb, &lb) ||
+		    kex_derive(a, pb, lb, sa, &na) ||
+		    kex_derive(b, pa, la, sb, &nb) || na != nb ||
+		    memcmp(sa, sb, na))
+			bad++;
+		kex_free(a);
+		kex_free(b);
+	}
+	return (void *)bad;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t th[4];
+	void *bad;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, kex_worker, NULL),
+				 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], &bad), 0);
+		assert_null(bad);
+	}
+}
+
 static void test_groups(void **state)
 {
 	(void)state;
@@ -343,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_modp_rejects),
 		cmocka_unit_test(test_ecp_rejects),
 		cmocka_unit_test(test_x25519_rejects),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_groups),
 	};
 
