@@ -60,6 +60,12 @@ enum ike_err {
 					   or length beyond its field) */
 };
 const char *ike_err_name(int err);
+/* The notify a responder answers a decode error with (RFC 7296 2.21.1,
+ * 3.10.1): INVALID_MAJOR_VERSION, UNSUPPORTED_CRITICAL_PAYLOAD (data: the
+ * payload type, msg->unsupported_critical) or INVALID_SYNTAX; 0 for
+ * IKE_OK.  Whether to answer at all is the caller's call (2.21.1: only
+ * for an authenticated request, except IKE_SA_INIT). */
+uint16_t ike_err_notify(int err);
 
 struct ike_hdr {
 	uint64_t ispi;

@@ -336,3 +336,17 @@ const char *ike_err_name(int err)
 	return ike_name_find(ike_err_names, COUNT(ike_err_names),
 			     (unsigned)err, "ERR_UNKNOWN");
 }
+
+uint16_t ike_err_notify(int err)
+{
+	switch (err) {
+	case IKE_OK:
+		return 0;
+	case IKE_ERR_BAD_VERSION:
+		return IKE_N_INVALID_MAJOR_VERSION;
+	case IKE_ERR_UNSUPPORTED_CRITICAL:
+		return IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD;
+	default:
+		return IKE_N_INVALID_SYNTAX;
+	}
+}

@@ -534,6 +534,14 @@ static void test_names(void **state)
 	assert_string_equal(ike_dh_name(IKE_DH_CURVE25519), "CURVE25519");
 	assert_string_equal(ike_err_name(IKE_ERR_SK_NOT_LAST), "SK_NOT_LAST");
 	assert_string_equal(ike_err_name(-22), "ERR_UNKNOWN");
+	assert_int_equal(ike_err_notify(IKE_OK), 0);
+	assert_int_equal(ike_err_notify(IKE_ERR_BAD_VERSION),
+			 IKE_N_INVALID_MAJOR_VERSION);
+	assert_int_equal(ike_err_notify(IKE_ERR_UNSUPPORTED_CRITICAL),
+			 IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	assert_int_equal(ike_err_notify(IKE_ERR_TRUNCATED),
+			 IKE_N_INVALID_SYNTAX);
+	assert_int_equal(ike_err_notify(IKE_ERR_RULES), IKE_N_INVALID_SYNTAX);
 	for (unsigned v = 0; v < 70000; v += 7) {
 		assert_non_null(ike_exchange_name(v));
 		assert_non_null(ike_payload_name(v));
