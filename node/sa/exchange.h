@@ -102,6 +102,15 @@ int ike_psk_auth(uint16_t prf_id, const uint8_t *psk, size_t psk_len,
 		 const uint8_t *id_raw, size_t id_len, uint8_t *out,
 		 size_t *out_len);
 
+/* A configured proposal in wire form (prop_wire.c): transforms of each
+ * type in preference order.  0 or -1 if it does not fit. */
+struct prop_conf;
+int prop_conf_to_wire(const struct prop_conf *p, uint8_t num,
+		      const uint8_t *spi, uint8_t spi_len,
+		      struct ike_proposal *out);
+/* The first DH group of a proposal, IKE_DH_NONE if none. */
+uint16_t prop_conf_dh(const struct prop_conf *p);
+
 /* Offload work to the DH workers (inline when h->workers is NULL). */
 int sa_offload(struct hike *h, void (*work)(void *), void (*done)(void *, int),
 	       void *arg);

@@ -69,6 +69,7 @@ struct ike_sa *ike_sa_new(struct hike *h)
 	if (!sa)
 		return NULL;
 	sa->sa_serial = sa_table_next_serial(h);
+	sa->sa_h = h;
 	sa->sa_lease_pool = -1;
 	sa->sa_created_ms = sa_now_ms(h);
 	sa->sa_last_rx_ms = sa->sa_created_ms;

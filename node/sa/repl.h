@@ -77,6 +77,7 @@ struct sa_update {
 	struct child_sa *child_del[SA_UPD_MAX_CHILD];	/* in the tables */
 	struct child_sa *child_rekeyed;	/* CHILD_SA_REKEY: the old SA, kept
 					   as REKEYED until its DELETE */
+	bool rekeyed_by_us;		/* we delete child_rekeyed ourselves */
 	bool owns_ike, owns_ike_new;	/* staged objects not applied yet */
 
 	bool delete_ike;		/* after sending: remove ike */

@@ -76,6 +76,7 @@ struct child_sa {
 	struct ike_ts csa_ts_local[CHILD_MAX_TS];	/* TSr for us */
 	struct ike_ts csa_ts_remote[CHILD_MAX_TS];	/* TSi */
 	uint32_t csa_rekey_of;		/* spi_in of the SA this one replaces */
+	bool csa_delete_due;		/* we rekeyed it: send its DELETE */
 	uint64_t csa_created_ms;
 	uint64_t csa_rekey_ms, csa_expire_ms;	/* absolute, 0 = never */
 	struct child_sa *csa_hnext;	/* bucket chain (child table) */
@@ -154,6 +155,7 @@ struct ike_sa {
 	uint64_t sa_rekey_ms, sa_expire_ms;	/* absolute, 0 = never */
 	uint64_t sa_successor;		/* IKE rekey: serial of the new SA */
 	struct loop_timer *sa_timer;	/* DPD, rekey, lifetime, retransmit */
+	struct hike *sa_h;		/* for the timer callback */
 
 	struct child_sa *sa_children;
 	struct ike_sa *sa_hnext;	/* chain by our SPI */
@@ -268,6 +270,14 @@ const char *sa_addr_str(const struct sockaddr_storage *ss, char *buf,
 /* Milliseconds now: the loop's clock, else env.wall_s (tests). */
 uint64_t sa_now_ms(struct hike *h);
 int sa_random(struct hike *h, void *buf, size_t len);
+
+/* The SA's timer: lifetimes, rekeys, DPD, retransmission of our
+ * request (requests.c).  Called by its loop timer; tests without a loop
+ * call it after moving their clock. */
+void ike_sa_timer_fire(struct hike *h, struct ike_sa *sa);
+/* Send an INFORMATIONAL DELETE for the IKE SA now (and remove it when
+ * answered or given up).  0 or -errno. */
+int ike_sa_start_delete(struct hike *h, struct ike_sa *sa);
 
 /* The responder's entry point: one IKE datagram (non-ESP marker already
  * stripped). */

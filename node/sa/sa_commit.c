@@ -93,6 +93,10 @@ static void apply_ike_new(struct hike *h, struct sa_update *u)
 		return;
 	}
 	u->owns_ike_new = false;
+	/* the virtual IP lease follows the SA */
+	sa->sa_lease_pool = old->sa_lease_pool;
+	memcpy(sa->sa_lease, old->sa_lease, sizeof(sa->sa_lease));
+	old->sa_lease_pool = -1;
 	while ((c = old->sa_children)) {
 		ike_sa_unlink_child(old, c);
 		ike_sa_link_child(sa, c);
@@ -110,8 +114,10 @@ static void apply_children(struct hike *h, struct sa_update *u, bool send)
 	for (i = 0; i < u->nchild_del; i++)
 		child_sa_destroy(h, u->child_del[i], send);
 	u->nchild_del = 0;
-	if (u->child_rekeyed)
+	if (u->child_rekeyed) {
 		child_sa_set_state(h, u->child_rekeyed, CHILD_SA_REKEYED);
+		u->child_rekeyed->csa_delete_due = u->rekeyed_by_us;
+	}
 	for (i = 0; i < u->nchild_add; i++) {
 		c = u->child_add[i];
 		if (!c->csa_ike)
