@@ -23,6 +23,28 @@
 # The strongSwan, corosync and capture helpers live in lib_swan.sh,
 # lib_corosync.sh and lib_capture.sh next to this file; lib.sh sources
 # them.
+#
+# Index (details above each function):
+#   run      lab_init NAME, lab_done, lab_cleanup (EXIT trap), lab_log
+#   TAP      ok, not_ok, check NAME CMD..., check_fails NAME CMD..., lab_not CMD...
+#   time     lab_now, lab_since T, lab_timing WHAT T, lab_wait_for SECS CMD...
+#   procs    lab_start_bg NAME CMD..., lab_start_ns NAME NS CMD..., lab_stop NAME [SIG],
+#            lab_alive NAME, lab_pid NAME
+#   net      lab_ns NS, lab_exec NS CMD..., lab_nsname NS, lab_router NS,
+#            lab_link NS1 IF1 ADDRS1 NS2 IF2 ADDRS2, lab_addr NS IF ADDRS,
+#            lab_bridge NS BR [ADDRS], lab_bridge_port NS BR MEMBERNS IF ADDRS,
+#            lab_route NS DEST VIA [opts], lab_ping NS DEST [COUNT],
+#            lab_ping_bg NAME NS DEST [IV] / lab_ping_stats NAME,
+#            lab_mac NS IF, lab_neigh_mac NS IP, lab_garp NS IF IP [COUNT]
+#   swan     lab_charon NS [DIR], lab_strongswan_conf DIR [EXTRA],
+#            lab_swanctl NS ARGS..., lab_swanctl_conf NS key=value...,
+#            lab_swan_initiate NS CHILD [SECS], lab_swan_established NS,
+#            lab_swan_spis NS, lab_swan_keys NS [LOG], lab_swan_dir NS
+#   corosync lab_corosync_cluster [opts] ID:NS:ADDR..., lab_corosync NS,
+#            lab_corosync_conf NS [KEYFILE], lab_corosync_members NS,
+#            lab_corosync_quorate NS, lab_corosync_wait_members NS N [SECS]
+#   capture  lab_capture NS IF FILE [NAME], lab_capture_stop [NAME]
+#   misc     lab_bin NAME (built binaries under $HIKE_BUILD)
 
 LAB_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_ROOT=$(cd "$LAB_LIBDIR/../.." && pwd)
@@ -340,8 +362,39 @@ lab_ping() {
 	lab_exec "$1" ping -q -n -c "${3:-1}" -i 0.2 -W 1 "$2" >/dev/null 2>&1
 }
 
-# lab_hiked_bin NAME: path of a built binary (hiked, hikectl), HIKE_BUILD aware.
+# lab_bin NAME: path of a built binary (hiked, hikectl), HIKE_BUILD aware.
 lab_bin() { echo "$LAB_BUILD/$1"; }
+
+# lab_start_ns NAME NS CMD...: start a daemon in NS (recorded as NAME)
+# with a private /run: $LAB_DIR/NS/run, shared by every lab_start_ns
+# daemon of NS (charon and corosync have their own).  From outside, reach
+# its sockets under $LAB_DIR/NS/run/.
+lab_start_ns() {
+	local name=$1 ns=$2 run=$LAB_DIR/$2/run
+	shift 2
+	mkdir -p "$run"
+	lab_start_bg "$name" ip netns exec "$LAB_PFX$ns" sh -c \
+		'mount --bind "$0" /run && exec "$@"' "$run" "$@"
+}
+
+# lab_ping_bg NAME NS DEST [INTERVAL]: a continuous ping (default every
+# 10 ms) for failover drills; lab_ping_stats NAME stops it and prints
+# "sent received lost outage_ms" (outage = lost * interval).
+lab_ping_bg() {
+	local name=$1 ns=$2 dest=$3 iv=${4:-0.01}
+	LAB_PING_IV[$name]=$iv
+	lab_start_bg "$name" ip netns exec "$LAB_PFX$ns" ping -n -i "$iv" -W 1 "$dest"
+}
+declare -gA LAB_PING_IV=()
+lab_ping_stats() {
+	local name=$1 tx rx
+	lab_stop "$name" INT
+	read -r tx rx < <(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) \(packets \)\{0,1\}received.*/\1 \2/p' \
+		"$LAB_DIR/$name.out")
+	tx=${tx:-0} rx=${rx:-0}
+	awk -v t="$tx" -v r="$rx" -v i="${LAB_PING_IV[$name]}" \
+		'BEGIN { printf "%d %d %d %.0f\n", t, r, t - r, (t - r) * i * 1000 }'
+}
 
 # shellcheck source=lib_swan.sh
 . "$LAB_LIBDIR/lib_swan.sh"

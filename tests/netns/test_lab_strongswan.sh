@@ -58,11 +58,17 @@ check "SPIs listed ($spis)" test -n "$spis"
 check "ike 4 log has SK_ei/SK_er" grep -q '^sk_er = [0-9a-f]\{72\}$' <<<"$keys"
 check "both ends logged the same keys" test "$keys" = "$(lab_swan_keys r)"
 
+lab_ping_bg pingrk hi 203.0.113.2
+sleep 0.5
 t=$(lab_now)
 check "Child SA rekey (CREATE_CHILD_SA)" lab_swanctl i --rekey --child gw
 check "rekeyed Child SA installed" lab_wait_for 5 sh -c \
 	"grep -q 'CHILD_SA gw{2} established' '$(lab_swan_dir i)/charon.log'"
 lab_timing "Child SA rekey" "$t"
+sleep 0.5
+read -r tx rx lost outage < <(lab_ping_stats pingrk)
+lab_log "ping every 10 ms across the Child rekey: $tx sent, $rx received, $lost lost (~$outage ms)"
+check "continuous ping ran across the rekey" test "$rx" -gt 50
 check "ping after the rekey" lab_ping hi 203.0.113.2 3
 check "IKE SA unchanged by the Child rekey" test "$(lab_swan_spis i)" = "$spis"
 
