@@ -1,0 +1,329 @@
+/* The userspace ESP datapath; see dp.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "hike/ikev2.h"
+#include "core/counters.h"
+#include "core/loop.h"
+#include "esp/dp.h"
+#include "esp/dp_internal.h"
+#include "esp/flow.h"
+#include "esp/io.h"
+#include "esp/spd.h"
+
+/* RFC 3948 2.2: IKE on port 4500 starts with four zero bytes */
+static const uint8_t dp_non_esp_marker[4];
+
+static void dp_drop(struct esp_dp *dp, enum esp_drop why)
+{
+	static const enum counter_id map[ESP_DROP_MAX] = {
+		[ESP_DROP_SHORT] = CNT_DROP_ESP_MALFORMED,
+		[ESP_DROP_SEQ] = CNT_DROP_ESP_MALFORMED,
+		[ESP_DROP_PAD] = CNT_DROP_ESP_MALFORMED,
+		[ESP_DROP_PROTO] = CNT_DROP_ESP_MALFORMED,
+		[ESP_DROP_SPI] = CNT_DROP_ESP_NO_SA,
+		[ESP_DROP_EXPIRED] = CNT_DROP_ESP_NO_SA,
+		[ESP_DROP_REPLAY] = CNT_DROP_ESP_REPLAY,
+		[ESP_DROP_STALE] = CNT_DROP_ESP_REPLAY,
+		[ESP_DROP_ICV] = CNT_DROP_ESP_ICV,
+		[ESP_DROP_TS] = CNT_DROP_ESP_TS,
+		[ESP_DROP_NOPOLICY] = CNT_DROP_ESP_NO_POLICY,
+		[ESP_DROP_SEQ_EXHAUSTED] = CNT_DROP_ESP_SEQ_EXHAUSTED,
+	};
+
+	if (why <= ESP_DROP_NONE || why >= ESP_DROP_MAX)
+		return;
+	dp->st.drops[why]++;
+	if (map[why])
+		counters_inc(dp->cnt, map[why]);
+}
+
+static uint64_t dp_now(const struct esp_dp *dp)
+{
+	return dp->loop ? loop_now_ms(dp->loop) : 0;
+}
+
+static struct dp_sock *dp_sock_for(struct esp_dp *dp, int family,
+				   enum dp_kind kind)
+{
+	for (size_t i = 0; i < dp->nsocks; i++) {
+		if (dp->socks[i].family == family && dp->socks[i].kind == kind)
+			return &dp->socks[i];
+	}
+	return NULL;
+}
+
+/* ---- outbound: TUN -> ESP ---- */
+
+/* Encap one inner packet into slot k; false when it is dropped. */
+static bool dp_out_one(struct esp_dp *dp, const uint8_t *pkt, size_t len,
+		       size_t k)
+{
+	struct esp_flow fl;
+	struct esp_sa *sa;
+	struct dp_sock *s;
+	enum esp_drop why;
+	size_t olen;
+
+	if (esp_flow_parse(pkt, len, &fl)) {
+		dp_drop(dp, ESP_DROP_PROTO);
+		return false;
+	}
+	sa = esp_spd_out(dp->spd, &fl);
+	if (!sa) {
+		dp_drop(dp, ESP_DROP_NOPOLICY);
+		return false;
+	}
+	s = dp_sock_for(dp, sa->sa_remote.ss_family,
+			sa->sa_encap ? DP_NATT : DP_RAW);
+	if (!s) {
+		dp_drop(dp, ESP_DROP_NOPOLICY);
+		return false;
+	}
+	if (esp_encap(sa, pkt, len, dp->tx[k], sizeof(dp->tx[k]), &olen, &why)) {
+		dp_drop(dp, why);
+		return false;
+	}
+	sa->sa_st.last_out_ms = dp_now(dp);
+	dp->addrs[k] = sa->sa_remote;
+	if (!sa->sa_encap)	/* raw sockets take no port */
+		((struct sockaddr_in *)&dp->addrs[k])->sin_port = 0;
+	dp->iov[k] = (struct iovec){ dp->tx[k], olen };
+	memset(&dp->msgs[k], 0, sizeof(dp->msgs[k]));
+	dp->msgs[k].msg_hdr.msg_name = &dp->addrs[k];
+	dp->msgs[k].msg_hdr.msg_namelen = sizeof(dp->addrs[k]);
+	dp->msgs[k].msg_hdr.msg_iov = &dp->iov[k];
+	dp->msgs[k].msg_hdr.msg_iovlen = 1;
+	esp_cmsg_src(&dp->msgs[k].msg_hdr, &sa->sa_local, dp->cbuf[k]);
+	dp->tx_fd[k] = s->fd;
+	return true;
+}
+
+/* sendmmsg runs of consecutive packets for the same socket. */
+static void dp_flush(struct esp_dp *dp, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i + 1;
+		int sent;
+
+		while (j < n && dp->tx_fd[j] == dp->tx_fd[i])
+			j++;
+		sent = sendmmsg(dp->tx_fd[i], &dp->msgs[i], (unsigned)(j - i), 0);
+		if (sent < 0)
+			sent = 0;
+		dp->st.esp_tx += (uint64_t)sent;
+		/* a full send buffer drops the rest, as a NIC queue would */
+		dp->st.send_errors += (uint64_t)(j - i) - (uint64_t)sent;
+		i = j;
+	}
+}
+
+int esp_dp_poll_tun(struct esp_dp *dp)
+{
+	size_t k = 0;
+	int n = 0;
+
+	for (int i = 0; i < DP_BATCH; i++) {
+		ssize_t len = read(dp->tun_fd, dp->rx[0], sizeof(dp->rx[0]));
+
+		if (len < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				dp->st.tun_errors++;
+			break;
+		}
+		n++;
+		dp->st.tun_rx++;
+		if (dp_out_one(dp, dp->rx[0], (size_t)len, k))
+			k++;
+	}
+	dp_flush(dp, k);
+	return n;
+}
+
+/* ---- inbound: ESP -> TUN ---- */
+
+static void dp_esp_in(struct esp_dp *dp, const uint8_t *buf, size_t len)
+{
+	struct esp_sa *sa;
+	enum esp_drop why;
+	size_t olen;
+	uint32_t spi;
+
+	dp->st.esp_rx++;
+	if (len < ESP_HDR_LEN) {
+		dp_drop(dp, ESP_DROP_SHORT);
+		return;
+	}
+	spi = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+	      (uint32_t)buf[2] << 8 | buf[3];
+	sa = esp_spd_by_spi(dp->spd, spi);
+	if (!sa) {
+		dp_drop(dp, ESP_DROP_SPI);
+		return;
+	}
+	if (esp_decap(sa, buf, len, dp->inner, sizeof(dp->inner), &olen, &why)) {
+		dp_drop(dp, why);
+		return;
+	}
+	sa->sa_st.last_in_ms = dp_now(dp);
+	if (write(dp->tun_fd, dp->inner, olen) < 0)
+		dp->st.tun_errors++;
+	else
+		dp->st.tun_tx++;
+}
+
+static void dp_ike_in(struct esp_dp *dp, const struct sockaddr_storage *local,
+		      const struct sockaddr_storage *remote,
+		      const uint8_t *buf, size_t len)
+{
+	dp->st.ike_rx++;
+	if (dp->ike_rx)
+		dp->ike_rx(dp->ike_arg, local, remote, buf, len);
+}
+
+/* RFC 3948 2.2-2.3: the first bytes tell the three kinds apart. */
+static void dp_natt_in(struct esp_dp *dp, const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote,
+		       const uint8_t *buf, size_t len)
+{
+	if (len == 1 && buf[0] == 0xff) {
+		dp->st.keepalives++;
+		return;
+	}
+	if (len >= 4 && memcmp(buf, dp_non_esp_marker, 4) == 0) {
+		dp_ike_in(dp, local, remote, buf + 4, len - 4);
+		return;
+	}
+	dp_esp_in(dp, buf, len);
+}
+
+static void dp_dispatch(struct dp_sock *s, struct msghdr *m, size_t len)
+{
+	struct esp_dp *dp = s->dp;
+	const uint8_t *buf = m->msg_iov[0].iov_base;
+	struct sockaddr_storage local;
+	size_t hl;
+
+	if (m->msg_flags & MSG_TRUNC) {
+		dp->st.truncated++;
+		return;
+	}
+	esp_cmsg_local(m, s->family, s->port, &local);
+	switch (s->kind) {
+	case DP_IKE:
+		dp_ike_in(dp, &local, m->msg_name, buf, len);
+		break;
+	case DP_NATT:
+		dp_natt_in(dp, &local, m->msg_name, buf, len);
+		break;
+	case DP_RAW:
+		/* raw IPv4 sockets hand over the IP header too */
+		hl = s->family == AF_INET && len ? (size_t)(buf[0] & 0x0f) * 4 : 0;
+		if (hl > len) {
+			dp_drop(dp, ESP_DROP_SHORT);
+			break;
+		}
+		dp_esp_in(dp, buf + hl, len - hl);
+		break;
+	}
+}
+
+static int dp_poll_sock(struct dp_sock *s)
+{
+	struct esp_dp *dp = s->dp;
+	int n;
+
+	for (int i = 0; i < DP_BATCH; i++) {
+		struct msghdr *h = &dp->msgs[i].msg_hdr;
+
+		dp->iov[i] = (struct iovec){ dp->rx[i], sizeof(dp->rx[i]) };
+		memset(h, 0, sizeof(*h));
+		h->msg_name = &dp->addrs[i];
+		h->msg_namelen = sizeof(dp->addrs[i]);
+		h->msg_iov = &dp->iov[i];
+		h->msg_iovlen = 1;
+		h->msg_control = dp->cbuf[i];
+		h->msg_controllen = sizeof(dp->cbuf[i]);
+	}
+	n = recvmmsg(s->fd, dp->msgs, DP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		dp_dispatch(s, &dp->msgs[i].msg_hdr, dp->msgs[i].msg_len);
+	return n;
+}
+
+int esp_dp_poll_udp(struct esp_dp *dp)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < dp->nsocks; i++)
+		n += dp_poll_sock(&dp->socks[i]);
+	return n;
+}
+
+void dp_on_sock(void *arg, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	dp_poll_sock(arg);
+}
+
+void dp_on_tun(void *arg, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	esp_dp_poll_tun(arg);
+}
+
+/* ---- IKE out ---- */
+
+int esp_send_ike(struct esp_dp *dp, const struct sockaddr_storage *local,
+		 const struct sockaddr_storage *remote,
+		 const uint8_t *buf, size_t len)
+{
+	uint16_t lport = 0;
+	struct dp_sock *s;
+	struct iovec iov[2];
+	struct msghdr m;
+	uint8_t cbuf[ESP_CMSG_SPACE];
+	bool natt;
+
+	if (local && local->ss_family == AF_INET)
+		lport = ntohs(((const struct sockaddr_in *)local)->sin_port);
+	else if (local && local->ss_family == AF_INET6)
+		lport = ntohs(((const struct sockaddr_in6 *)local)->sin6_port);
+	natt = lport == dp->natt_port || !dp_sock_for(dp, remote->ss_family, DP_IKE);
+	s = dp_sock_for(dp, remote->ss_family, natt ? DP_NATT : DP_IKE);
+	if (!s)
+		return -EAFNOSUPPORT;
+	iov[0] = (struct iovec){ (void *)dp_non_esp_marker, natt ? 4 : 0 };
+	iov[1] = (struct iovec){ (void *)buf, len };
+	memset(&m, 0, sizeof(m));
+	m.msg_name = (void *)remote;
+	m.msg_namelen = remote->ss_family == AF_INET ?
+			sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	m.msg_iov = iov;
+	m.msg_iovlen = 2;
+	esp_cmsg_src(&m, local, cbuf);
+	if (sendmsg(s->fd, &m, 0) < 0) {
+		dp->st.send_errors++;
+		return -errno;
+	}
+	dp->st.ike_tx++;
+	return 0;
+}
+
+int esp_dp_send_ike_env(void *ctx, const struct sockaddr_storage *local,
+			const struct sockaddr_storage *remote,
+			const uint8_t *buf, size_t len)
+{
+	return esp_send_ike(ctx, local, remote, buf, len);
+}

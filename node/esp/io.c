@@ -1,0 +1,166 @@
+/* TUN and socket set-up, pktinfo control messages; see io.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "esp/io.h"
+
+int esp_tun_open(const char *name, char actual[16])
+{
+	struct ifreq ifr;
+	int fd, rc;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	/* IFF_NO_PI: bare IP packets, the version nibble tells the family */
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	strcpy(ifr.ifr_name, name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	memcpy(actual, ifr.ifr_name, IFNAMSIZ);
+	actual[IFNAMSIZ - 1] = '\0';
+	return fd;
+}
+
+static int esp_sock_fail(int fd)
+{
+	int rc = -errno;
+
+	close(fd);
+	return rc;
+}
+
+int esp_udp_open(int family, uint16_t port, uint16_t *bound)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
+					  sizeof(struct sockaddr_in6);
+	int one = 1;
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
+			return esp_sock_fail(fd);
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		/* one socket per family, so the v4 one can bind too */
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
+			return esp_sock_fail(fd);
+	}
+	/* a virtual IP can arrive after we bound the wildcard: pktinfo
+	 * then tells which address the peer used */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return esp_sock_fail(fd);
+	*bound = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+				((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+int esp_raw_open(int family)
+{
+	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			IPPROTO_ESP);
+	int one = 1;
+
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET ?
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
+		return esp_sock_fail(fd);
+	return fd;
+}
+
+int esp_cmsg_local(struct msghdr *m, int family, uint16_t port,
+		   struct sockaddr_storage *local)
+{
+	memset(local, 0, sizeof(*local));
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (family == AF_INET && c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_PKTINFO) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)local;
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(port);
+			sin->sin_addr = pi.ipi_addr;	/* header destination */
+			return 0;
+		}
+		if (family == AF_INET6 && c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)local;
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(port);
+			sin6->sin6_addr = pi.ipi6_addr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void esp_cmsg_src(struct msghdr *m, const struct sockaddr_storage *local,
+		  uint8_t *cbuf)
+{
+	struct cmsghdr *c;
+
+	m->msg_control = NULL;
+	m->msg_controllen = 0;
+	if (!local || local->ss_family == AF_UNSPEC)
+		return;
+	memset(cbuf, 0, ESP_CMSG_SPACE);
+	m->msg_control = cbuf;
+	if (local->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)local;
+		struct in_pktinfo pi = { .ipi_spec_dst = sin->sin_addr };
+
+		if (sin->sin_addr.s_addr == INADDR_ANY)
+			goto none;
+		m->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(m);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		return;
+	}
+	const struct sockaddr_in6 *sin6 = (const void *)local;
+	struct in6_pktinfo pi6 = { .ipi6_addr = sin6->sin6_addr };
+
+	if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+		goto none;
+	m->msg_controllen = CMSG_SPACE(sizeof(pi6));
+	c = CMSG_FIRSTHDR(m);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi6));
+	memcpy(CMSG_DATA(c), &pi6, sizeof(pi6));
+	return;
+none:
+	m->msg_control = NULL;
+	m->msg_controllen = 0;
+}

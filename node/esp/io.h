@@ -1,0 +1,31 @@
+/* Descriptors of the datapath: TUN and sockets (internal to node/esp/). */
+#ifndef HIKE_ESP_IO_H
+#define HIKE_ESP_IO_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Open /dev/net/tun as name (IFF_TUN | IFF_NO_PI), non-blocking; the
+ * kernel's name for it goes to actual.  fd or -errno. */
+int esp_tun_open(const char *name, char actual[16]);
+
+/* A non-blocking UDP socket on the wildcard address of family, port
+ * (0 = ephemeral; *bound gets the port), receiving the local address of
+ * each datagram (IP_PKTINFO / IPV6_RECVPKTINFO).  fd or -errno. */
+int esp_udp_open(int family, uint16_t port, uint16_t *bound);
+
+/* A raw IPPROTO_ESP socket (IPv4 delivers the IP header too). */
+int esp_raw_open(int family);
+
+/* The local address and port of a received datagram, from its pktinfo
+ * control message; 0 or -ENOENT. */
+int esp_cmsg_local(struct msghdr *m, int family, uint16_t port,
+		   struct sockaddr_storage *local);
+
+/* Add a pktinfo control message asking the kernel to send from local's
+ * address (skipped for the wildcard).  cbuf must hold ESP_CMSG_SPACE. */
+#define ESP_CMSG_SPACE 64
+void esp_cmsg_src(struct msghdr *m, const struct sockaddr_storage *local,
+		  uint8_t *cbuf);
+
+#endif
