@@ -24,6 +24,13 @@ static struct esp_sa *sa_mk(uint32_t spi)
 	return sa;
 }
 
+/* Remove from the tables (no-op if not there) and free. */
+static void sa_drop(struct esp_spd *spd, struct esp_sa *sa)
+{
+	esp_spd_del(spd, sa);
+	free(sa);
+}
+
 static void ts_add(struct esp_ts *ts, size_t *n, const char *lo,
 		   const char *hi, uint8_t proto, uint16_t plo, uint16_t phi)
 {
@@ -179,8 +186,10 @@ static void test_most_specific(void **state)
 	esp_spd_del(spd, host);
 	fl = flow("203.0.113.9", "203.0.113.200", IPPROTO_UDP, 53);
 	assert_ptr_equal(esp_spd_out(spd, &fl), wide);
+	sa_drop(spd, wide), sa_drop(spd, mid), sa_drop(spd, narrow);
+	sa_drop(spd, host), sa_drop(spd, web), sa_drop(spd, v6);
+	assert_int_equal(esp_spd_count(spd), 0);
 	esp_spd_free(spd);
-	free(wide), free(mid), free(narrow), free(host), free(web), free(v6);
 }
 
 /* Child SA rekey: the new SA has the same selectors and takes the
@@ -215,8 +224,8 @@ static void test_rekey_newest_wins(void **state)
 	assert_ptr_equal(esp_spd_out(spd, &fl), rneu);
 	esp_spd_del(spd, rneu);
 	assert_ptr_equal(esp_spd_out(spd, &fl), rold);
+	sa_drop(spd, old), sa_drop(spd, neu), sa_drop(spd, rold), sa_drop(spd, rneu);
 	esp_spd_free(spd);
-	free(old), free(neu), free(rold), free(rneu);
 }
 
 static void count_cb(void *arg, struct esp_sa *sa)
