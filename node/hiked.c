@@ -22,6 +22,7 @@
 
 #include <openssl/rand.h>
 
+#include "app/app.h"
 #include "conf/conf.h"
 #include "core/counters.h"
 #include "core/hike.h"
@@ -88,14 +89,13 @@ static uint64_t hiked_wall_s(void *ctx)
  */
 static int hiked_start_subsystems(struct hike *h)
 {
-	log_info(&h->log, "subsystems: none wired yet (IKE, ESP, sync, ctl pending)");
-	return 0;
+	return app_start(h);
 }
 
 /* WIRING SPOT: stop in reverse order of hiked_start_subsystems(). */
 static void hiked_stop_subsystems(struct hike *h)
 {
-	(void)h;
+	app_stop(h);
 }
 
 /*
@@ -107,8 +107,7 @@ static void hiked_stop_subsystems(struct hike *h)
  */
 static void hiked_conf_swapped(struct hike *h, const struct conf *old)
 {
-	(void)h;
-	(void)old;
+	app_conf_swapped(h, old);
 }
 
 /* --- configuration ---------------------------------------------------------- */

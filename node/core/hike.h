@@ -25,6 +25,7 @@ struct sync;
 struct ctl;
 struct workers;
 struct counters;
+struct app;
 
 struct hike_env {
 	/* randomness: 0 or -errno; tests inject nonces/SPIs through this */
@@ -51,6 +52,7 @@ struct hike {
 	struct ctl *ctl;		/* control socket */
 	struct workers *workers;	/* DH worker pool */
 	struct counters *counters;	/* drop/event counters shown by hikectl */
+	struct app *app;		/* app/: the daemon's wiring (netlink, routes) */
 };
 
 #endif

@@ -1,0 +1,192 @@
+/*
+ * Control socket commands of a node: "status" and "sas".  The result
+ * shapes are documented in node/hikectl/render.c.  The cluster parts of
+ * "status" (members, roles, VIPs, sync health) are added by the sync
+ * layer when sync is on.
+ */
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/app_int.h"
+#include "conf/conf.h"
+#include "core/counters.h"
+#include "core/hike.h"
+#include "core/loop.h"
+#include "ctl/ctl.h"
+#include "esp/dp.h"
+#include "sa/sa.h"
+
+static int app_counter_json(void *ctx, const char *name, uint64_t v)
+{
+	json_object_set_new(ctx, name, json_integer((json_int_t)v));
+	return 0;
+}
+
+static json_t *app_counters_json(struct hike *h)
+{
+	json_t *o = json_object();
+	struct ike_sa_stats *st = sa_stats(h);
+	char name[64];
+
+	counters_each(h->counters, app_counter_json, o);
+	for (int i = 0; st && i < IKE_DROP_N; i++) {
+		snprintf(name, sizeof(name), "ike.drop.%s", ike_drop_name(i));
+		json_object_set_new(o, name, json_integer((json_int_t)st->drops[i]));
+	}
+	if (h->esp) {
+		struct esp_dp_stats ds;
+
+		esp_dp_stats(h->esp, &ds);
+		for (int i = 1; i < ESP_DROP_MAX; i++) {
+			snprintf(name, sizeof(name), "esp.drop.%s", esp_drop_name(i));
+			json_object_set_new(o, name, json_integer((json_int_t)ds.drops[i]));
+		}
+		json_object_set_new(o, "esp.keepalives", json_integer((json_int_t)ds.keepalives));
+	}
+	return o;
+}
+
+static json_t *app_cmd_status(struct hike *h, void *arg, json_t *args,
+			      char *err, size_t errlen)
+{
+	uint64_t now = loop_now_ms(h->loop);
+	json_t *o;
+
+	(void)arg; (void)args; (void)err; (void)errlen;
+	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I}",
+		      "node", h->conf->node.name,
+		      "cluster", h->conf->sync.cluster[0] ? h->conf->sync.cluster : "-",
+		      "sync", h->conf->sync.mode == CONF_SYNC_NONE ? "none" : "corosync",
+		      "role", "active", "quorate", 1, "health", "healthy",
+		      "uptime_s", (json_int_t)((now - h->app->started_ms) / 1000),
+		      "ike_sas", (json_int_t)(ike_sa_count(h) - ike_sa_half_open_count(h)),
+		      "child_sas", (json_int_t)child_sa_count(h),
+		      "half_open", (json_int_t)ike_sa_half_open_count(h));
+	if (o)
+		json_object_set_new(o, "counters", app_counters_json(h));
+	return o;
+}
+
+struct app_sas_ctx {
+	struct hike *h;
+	json_t *list;
+	const char *peer, *id;
+	uint64_t now;
+};
+
+static const char *app_alg(const struct ike_suite *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%u/%s/%s/%s", ike_encr_name(s->encr), s->encr_keylen,
+		 s->integ ? ike_integ_name(s->integ) : "AEAD", ike_prf_name(s->prf),
+		 ike_dh_name(s->dh));
+	return buf;
+}
+
+static void app_ts_str(const struct ike_ts *ts, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++) {
+		struct sockaddr_storage a = { 0 }, b = { 0 };
+		char s1[64], s2[64];
+		int fam = ts[i].type == IKE_TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET;
+
+		a.ss_family = b.ss_family = (sa_family_t)fam;
+		if (fam == AF_INET) {
+			memcpy(&((struct sockaddr_in *)&a)->sin_addr, ts[i].start, 4);
+			memcpy(&((struct sockaddr_in *)&b)->sin_addr, ts[i].end, 4);
+		} else {
+			memcpy(&((struct sockaddr_in6 *)&a)->sin6_addr, ts[i].start, 16);
+			memcpy(&((struct sockaddr_in6 *)&b)->sin6_addr, ts[i].end, 16);
+		}
+		off += (size_t)snprintf(buf + off, len - off, "%s%s-%s", i ? "," : "",
+					sa_addr_str(&a, s1, sizeof(s1)), sa_addr_str(&b, s2, sizeof(s2)));
+	}
+}
+
+static json_t *app_child_json(struct hike *h, const struct child_sa *c)
+{
+	char lts[256], rts[256], alg[64];
+	struct esp_sa *e = h->esp ? esp_dp_sa_find(h->esp, c->csa_spi_in) : NULL;
+	uint64_t out = 0, in = 0;
+	json_t *o;
+
+	app_ts_str(c->csa_ts_local, c->csa_nts_local, lts, sizeof(lts));
+	app_ts_str(c->csa_ts_remote, c->csa_nts_remote, rts, sizeof(rts));
+	snprintf(alg, sizeof(alg), "%s-%u%s%s", ike_encr_name(c->csa_suite.encr),
+		 c->csa_suite.encr_keylen, c->csa_suite.integ ? "/" : "",
+		 c->csa_suite.integ ? ike_integ_name(c->csa_suite.integ) : "");
+	if (e)
+		esp_sa_counters(e, &out, &in);
+	o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:I}",
+		      "state", child_sa_state_name(c->csa_state),
+		      "spi_in", (json_int_t)c->csa_spi_in, "spi_out", (json_int_t)c->csa_spi_out,
+		      "local_ts", lts, "remote_ts", rts, "alg", alg,
+		      "mode", c->csa_transport ? "transport" : "tunnel",
+		      "seq_out", (json_int_t)out, "seq_in", (json_int_t)in);
+	if (o && e) {
+		json_object_set_new(o, "bytes_in", json_integer((json_int_t)e->sa_st.in_bytes));
+		json_object_set_new(o, "packets_in", json_integer((json_int_t)e->sa_st.in_packets));
+		json_object_set_new(o, "bytes_out", json_integer((json_int_t)e->sa_st.out_bytes));
+		json_object_set_new(o, "packets_out", json_integer((json_int_t)e->sa_st.out_packets));
+	}
+	return o;
+}
+
+static int app_sa_json(struct ike_sa *sa, void *arg)
+{
+	struct app_sas_ctx *x = arg;
+	char local[64], remote[64], spi_i[20], spi_r[20], alg[96], id[80];
+	json_t *o, *kids;
+
+	sa_addr_str(&sa->sa_remote, remote, sizeof(remote));
+	if (x->peer && !strstr(remote, x->peer))
+		return 0;
+	snprintf(id, sizeof(id), "%.*s", sa->sa_peer_id_len, (const char *)sa->sa_peer_id);
+	if (x->id && !strstr(id, x->id))
+		return 0;
+	sa_addr_str(&sa->sa_local, local, sizeof(local));
+	snprintf(spi_i, sizeof(spi_i), "%016" PRIx64, sa->sa_ispi);
+	snprintf(spi_r, sizeof(spi_r), "%016" PRIx64, sa->sa_rspi);
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:b}",
+		      "serial", (json_int_t)sa->sa_serial,
+		      "conn", sa->sa_conn ? sa->sa_conn->name : "-",
+		      "state", ike_sa_state_name(sa->sa_state), "local", local, "remote", remote,
+		      "remote_id", id, "spi_i", spi_i, "spi_r", spi_r,
+		      "alg", app_alg(&sa->sa_suite, alg, sizeof(alg)),
+		      "age_s", (json_int_t)((x->now - sa->sa_created_ms) / 1000),
+		      "rekey_in_s", (json_int_t)(sa->sa_rekey_ms > x->now ? (sa->sa_rekey_ms - x->now) / 1000 : 0),
+		      "msgid_in", (json_int_t)sa->sa_peer_next, "msgid_out", (json_int_t)sa->sa_our_next,
+		      "msgid_sync", (sa->sa_flags & IKE_SA_F_MSGID_SYNC) != 0);
+	if (!o)
+		return 0;
+	kids = json_array();
+	for (struct child_sa *c = sa->sa_children; c; c = c->csa_next)
+		json_array_append_new(kids, app_child_json(x->h, c));
+	json_object_set_new(o, "children", kids);
+	json_array_append_new(x->list, o);
+	return 0;
+}
+
+static json_t *app_cmd_sas(struct hike *h, void *arg, json_t *args,
+			   char *err, size_t errlen)
+{
+	struct app_sas_ctx x = { h, json_array(), NULL, NULL, loop_now_ms(h->loop) };
+
+	(void)arg; (void)err; (void)errlen;
+	x.peer = json_string_value(json_object_get(args, "peer"));
+	x.id = json_string_value(json_object_get(args, "id"));
+	ike_sa_foreach(h, app_sa_json, &x);
+	return json_pack("{s:o}", "ike_sas", x.list);
+}
+
+int app_ctl_register(struct hike *h)
+{
+	int rc = ctl_register(h->ctl, "status", app_cmd_status, NULL);
+
+	return rc < 0 ? rc : ctl_register(h->ctl, "sas", app_cmd_sas, NULL);
+}

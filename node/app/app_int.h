@@ -1,0 +1,25 @@
+/* app/ private state. */
+#ifndef HIKE_APP_INT_H
+#define HIKE_APP_INT_H
+
+#include <stdint.h>
+
+struct nl;
+
+#define APP_MAX_ROUTES 256
+
+struct app_route {
+	int family;
+	uint8_t dst[16];
+	uint8_t plen;
+};
+
+struct app {
+	struct nl *nl;
+	char tun[16];
+	uint64_t started_ms;
+	size_t nroutes;
+	struct app_route routes[APP_MAX_ROUTES];
+};
+
+#endif
