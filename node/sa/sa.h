@@ -79,6 +79,13 @@ struct child_sa {
 	bool csa_delete_due;		/* we rekeyed it: send its DELETE */
 	uint64_t csa_created_ms;
 	uint64_t csa_rekey_ms, csa_expire_ms;	/* absolute, 0 = never */
+	/* ESP counters for a cluster takeover (sync/esp_counters.c, RFC
+	 * 6311 5.2): the datapath starts the SA at csa_seq_out (last sent)
+	 * and csa_seq_in (highest received), 0 for a new SA, the jumped and
+	 * synced values after a takeover.  csa_seq_resv is the outbound
+	 * reservation the standbys hold; csa_seq_limit the one confirmed by
+	 * self-delivery, which the active's datapath never sends past. */
+	uint64_t csa_seq_out, csa_seq_in, csa_seq_resv, csa_seq_limit;
 	struct child_sa *csa_hnext;	/* bucket chain (child table) */
 	struct child_sa *csa_next;	/* list of the owner's children */
 };
