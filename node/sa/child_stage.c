@@ -133,7 +133,8 @@ int child_stage(struct hike *h, struct ike_sa *sa,
 	int rc;
 
 	*out = NULL;
-	if (prop_select(conn->esp_props, conn->nesp_props, in->sa, &chosen) ||
+	if (prop_select_flags(conn->esp_props, conn->nesp_props, in->sa,
+			      in->no_dh ? PROP_SEL_NO_DH : 0, &chosen) ||
 	    chosen.proto != IKE_PROTO_ESP || chosen.spi_len != 4) {
 		*notify = IKE_N_NO_PROPOSAL_CHOSEN;
 		return -EPROTO;

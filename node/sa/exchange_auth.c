@@ -152,6 +152,7 @@ static int first_child(struct auth_ctx *a)
 		.transport = ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) != NULL,
 		.ni = sa->sa_ni, .ni_len = sa->sa_ni_len,
 		.nr = sa->sa_nr, .nr_len = sa->sa_nr_len,
+		.no_dh = true,
 	};
 	struct child_sa *c = NULL;
 	uint16_t notify = 0;

@@ -142,7 +142,9 @@ static int new_child(struct child_ctx *x)
 		return -EPROTO;
 	}
 	dh = prop_dh(&chosen);
-	if (dh != IKE_DH_NONE || m->count_enc[IKE_PL_KE]) {
+	/* RFC 7296 1.3.1: a KEi is used only when the chosen proposal has a
+	 * group (PFS); otherwise it is ignored */
+	if (dh != IKE_DH_NONE) {
 		rc = do_dh(x, dh);
 		if (rc)
 			return rc;

@@ -181,6 +181,13 @@ int sa_update_apply(struct hike *h, struct sa_update *u, bool send)
 	}
 	if (u->ike_new && u->owns_ike_new)
 		apply_ike_new(h, u);
+	/* RFC 7296 2.23: the peer's latest authenticated address/port (it
+	 * moves to 4500 in IKE_AUTH) before Child SAs reach the datapath,
+	 * whose ESP-in-UDP goes there too */
+	if (u->answers) {
+		sa->sa_local = u->local;
+		sa->sa_remote = u->remote;
+	}
 	apply_children(h, u, send);
 	apply_window(h, sa, u, send);
 	sa->sa_flags &= ~IKE_SA_F_BUSY;

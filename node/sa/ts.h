@@ -33,6 +33,8 @@ struct child_req {
 	int lease_family;		/* 0: no virtual IP */
 	const uint8_t *lease;
 	uint32_t rekey_of;		/* spi_in of the SA replaced */
+	bool no_dh;			/* IKE_AUTH: DH transforms ignored
+					   (RFC 7296 1.2) */
 };
 
 /* Select the ESP proposal, narrow the selectors, pick our SPI, derive

@@ -1,0 +1,406 @@
+/*
+ * IKE_SA_INIT + IKE_AUTH against hike's responder, in one process: the
+ * initiator of tests/common builds each request from hike's codec and
+ * crypto (AUTH computed independently), the responder answers through a
+ * captured send_ike.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static const char yaml[] =
+	"ike: { cookie_threshold: 100 }\n"
+	"connections:\n"
+	"  - name: site\n"
+	"    local_addrs: [192.0.2.10]\n"
+	"    remote_addrs: [192.0.2.0/24]\n"
+	"    local_id: fqdn:vpn.example.org\n"
+	"    remote_id: fqdn:alice.example.org\n"
+	"    auth: psk\n"
+	"    psk: 'a shared secret'\n"
+	"    ike_proposals: [aes256gcm16-prfsha256-x25519, aes256-sha256-modp2048, aes128-sha256-ecp256]\n"
+	"    esp_proposals: [aes256gcm16, aes128-sha256]\n"
+	"    local_ts: [203.0.113.0/25]\n"
+	"    remote_ts: [203.0.113.128/25]\n"
+	"  - name: roadwarrior\n"
+	"    remote_addrs: [192.0.2.0/24]\n"
+	"    local_id: fqdn:vpn.example.org\n"
+	"    remote_id: fqdn:carol.example.org\n"
+	"    auth: psk\n"
+	"    psk: 'carol secret'\n"
+	"    ike_proposals: [aes256gcm16-prfsha256-x25519]\n"
+	"    esp_proposals: [aes256gcm16]\n"
+	"    local_ts: [203.0.113.0/25]\n"
+	"    pools: [10.3.0.0/24]\n";
+
+static const char psk[] = "a shared secret";
+static const char alice[] = "alice.example.org";
+
+static int setup(void **state)
+{
+	*state = world_new(yaml);
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	world_free(*state);
+	return 0;
+}
+
+/* The responder's view agrees with the initiator's: keys and Child SA. */
+static void check_established(struct world *w, struct ini *x)
+{
+	struct ike_sa *sa = ike_sa_find(&w->h, x->rspi);
+	struct child_sa *c;
+
+	assert_non_null(sa);
+	assert_int_equal(sa->sa_state, IKE_SA_ESTABLISHED);
+	assert_int_equal(sa->sa_ispi, x->ispi);
+	assert_memory_equal(sa->sa_keys.sk_ei, x->keys.sk_ei, x->keys.e_len);
+	assert_memory_equal(sa->sa_keys.sk_ar, x->keys.sk_ar, x->keys.a_len);
+	assert_null(sa->sa_msg1);	/* IKE_SA_INIT material dropped */
+	assert_int_equal(x->nchild, 1);
+	c = child_sa_find(&w->h, x->child[0].spi_r);
+	assert_non_null(c);
+	assert_ptr_equal(c->csa_ike, sa);
+	assert_int_equal(c->csa_spi_out, x->child[0].spi_i);
+	assert_memory_equal(c->csa_in.ekey, x->child[0].keys.ei,
+			    x->child[0].keys.e_len);
+	assert_memory_equal(c->csa_out.ekey, x->child[0].keys.er,
+			    x->child[0].keys.e_len);
+	assert_int_equal(ike_sa_count(&w->h), 1);
+	assert_int_equal(ike_sa_half_open_count(&w->h), 0);
+	assert_int_equal(child_sa_count(&w->h), 1);
+}
+
+static void run_suite(void **state, const char *ike, const char *esp)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, ike, esp, psk, alice);
+	c.msgid_sync = true;
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), 0);
+	assert_true(x.natd_seen);
+	check_established(w, &x);
+	assert_int_equal(w_count(w, CNT_IKE_SA_ESTABLISHED), 1);
+	ini_free(&x);
+}
+
+static void test_x25519_aes256gcm16(void **state)
+{
+	run_suite(state, "aes256gcm16-prfsha256-x25519", "aes256gcm16");
+}
+
+static void test_modp2048_aes256_sha256(void **state)
+{
+	run_suite(state, "aes256-sha256-modp2048", "aes128-sha256");
+}
+
+static void test_ecp256_aes128_sha256(void **state)
+{
+	run_suite(state, "aes128-sha256-ecp256", "aes256gcm16");
+}
+
+/* IKE_SA_INIT { SAi1(x25519, ecp256), KEi(ecp256) } -->
+ *   <-- N(INVALID_KE_PAYLOAD, x25519)
+ * IKE_SA_INIT { SAi1, KEi(x25519) } -->  <-- { SAr1, KEr, Nr } */
+static void test_invalid_ke(void **state)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519-ecp256", "aes256gcm16",
+		   psk, alice);
+	c.ke_group = IKE_DH_ECP256;
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_sa_init_resp(&x, w->out[0].buf, w->out[0].len),
+			 IKE_N_INVALID_KE_PAYLOAD);
+	assert_int_equal(x.group, IKE_DH_CURVE25519);
+	assert_int_equal(ike_sa_count(&w->h), 0);	/* stateless */
+	assert_int_equal(w_establish(w, &x), 0);
+	check_established(w, &x);
+	ini_free(&x);
+}
+
+/* IKE_SA_INIT { SAi1(aes128gcm16-prfsha512-ecp384) } -->
+ *   <-- N(NO_PROPOSAL_CHOSEN) */
+static void test_no_proposal(void **state)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes128gcm16-prfsha512-ecp384", "aes256gcm16", psk,
+		   alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_sa_init_resp(&x, w->out[0].buf, w->out[0].len),
+			 IKE_N_NO_PROPOSAL_CHOSEN);
+	assert_int_equal(ike_sa_count(&w->h), 0);
+	assert_int_equal(w_count(w, CNT_IKE_NO_PROPOSAL), 1);
+	ini_free(&x);
+}
+
+/* With cookie_threshold 0 every IKE_SA_INIT must carry a cookie:
+ * IKE_SA_INIT { SAi1, KEi, Ni } -->  <-- N(COOKIE)
+ * IKE_SA_INIT { N(COOKIE), SAi1, KEi, Ni } -->  <-- { SAr1, KEr, Nr } */
+static void test_cookie(void **state)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+
+	w->h.conf->ike.cookie_threshold = 0;
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_sa_init_resp(&x, w->out[0].buf, w->out[0].len),
+			 IKE_N_COOKIE);
+	assert_int_equal(x.cookie_len, 36);
+	assert_int_equal(ike_sa_count(&w->h), 0);	/* no state kept */
+	/* a forged cookie is refused with a fresh one, no SA */
+	x.cookie[10] ^= 1;
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(ike_sa_count(&w->h), 0);
+	assert_int_equal(ini_sa_init_resp(&x, w->out[0].buf, w->out[0].len),
+			 IKE_N_COOKIE);
+	assert_int_equal(w_establish(w, &x), 0);
+	check_established(w, &x);
+	ini_free(&x);
+}
+
+/* IKE_AUTH { IDi, AUTH(wrong PSK) } -->  <-- { N(AUTHENTICATION_FAILED) }
+ * and nothing is left behind. */
+static void test_wrong_psk(void **state)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16",
+		   "not the secret", alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), IKE_N_AUTHENTICATION_FAILED);
+	assert_int_equal(ike_sa_count(&w->h), 0);
+	assert_int_equal(ike_sa_half_open_count(&w->h), 0);
+	assert_int_equal(child_sa_count(&w->h), 0);
+	assert_int_equal(w_count(w, CNT_IKE_AUTH_FAILED), 1);
+	ini_free(&x);
+}
+
+/* An unknown identity is refused the same way. */
+static void test_unknown_id(void **state)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   "mallory.example.org");
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), IKE_N_AUTHENTICATION_FAILED);
+	assert_int_equal(ike_sa_count(&w->h), 0);
+	ini_free(&x);
+}
+
+/* IKE_AUTH -->  <-- response;  IKE_AUTH (same bytes) -->  <-- the same
+ * response, byte for byte, and nothing processed twice. */
+static void test_retransmit_auth(void **state)
+{
+	struct world *w = *state;
+	uint8_t first[IKE_MSG_MAX];
+	size_t first_len;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), 0);
+	memcpy(first, w->out[0].buf, w->out[0].len);
+	first_len = w->out[0].len;
+	w_rx(w, w->req, w->req_len);		/* the retransmit */
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(w->out[0].len, first_len);
+	assert_memory_equal(w->out[0].buf, first, first_len);
+	assert_int_equal(w_count(w, CNT_IKE_RETRANSMIT_ANSWERED), 1);
+	assert_int_equal(w_count(w, CNT_IKE_SA_ESTABLISHED), 1);
+	assert_int_equal(w_count(w, CNT_CHILD_SA_ESTABLISHED), 1);
+	check_established(w, &x);
+	ini_free(&x);
+}
+
+/* A retransmitted IKE_SA_INIT gets the cached answer too. */
+static void test_retransmit_sa_init(void **state)
+{
+	struct world *w = *state;
+	uint8_t first[IKE_MSG_MAX];
+	size_t first_len;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 1);
+	memcpy(first, w->out[0].buf, w->out[0].len);
+	first_len = w->out[0].len;
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 1);
+	assert_memory_equal(w->out[0].buf, first, first_len);
+	assert_int_equal(ike_sa_count(&w->h), 1);
+	assert_int_equal(ike_sa_half_open_count(&w->h), 1);
+	ini_free(&x);
+}
+
+/* IKE_AUTH { ..., TSi(198.18.0.0/24) } -->  <-- { IDr, AUTH,
+ * N(TS_UNACCEPTABLE) }: the IKE SA stands, no Child SA. */
+static void test_ts_unacceptable(void **state)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   alice);
+	c.tsi[0] = (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE,
+		.eport = 0xffff, .start = { 198, 18, 0, 0 },
+		.end = { 198, 18, 0, 255 } };
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), IKE_N_TS_UNACCEPTABLE);
+	assert_int_equal(ike_sa_count(&w->h), 1);
+	assert_int_equal(child_sa_count(&w->h), 0);
+	ini_free(&x);
+}
+
+/* IKE_AUTH { ..., CP(CFG_REQUEST(INTERNAL_IP4_ADDRESS)), TSi(0/0) } -->
+ *   <-- { CP(CFG_REPLY(10.3.0.1)), TSi(10.3.0.1/32), ... }
+ * (the pool 10.3.0.0/24 hands out .1 to .254) */
+static void test_cp_address(void **state)
+{
+	struct world *w = *state;
+	static const uint8_t want[4] = { 10, 3, 0, 1 };
+	struct ini x, y;
+	struct ini_conf c;
+	struct child_sa *cs;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16",
+		   "carol secret", "carol.example.org");
+	c.cp_request = true;
+	c.tsi[0] = (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE,
+		.eport = 0xffff, .start = { 0, 0, 0, 0 },
+		.end = { 255, 255, 255, 255 } };
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), 0);
+	assert_true(x.have_vip);
+	assert_memory_equal(x.vip, want, 4);
+	cs = child_sa_find(&w->h, x.child[0].spi_r);
+	assert_non_null(cs);
+	assert_int_equal(cs->csa_nts_remote, 1);
+	assert_memory_equal(cs->csa_ts_remote[0].start, want, 4);
+	assert_memory_equal(cs->csa_ts_remote[0].end, want, 4);
+	/* a second client gets the next address */
+	c.spi++;
+	c.seed++;
+	assert_int_equal(ini_init(&y, &c), 0);
+	assert_int_equal(w_establish(w, &y), 0);
+	assert_true(y.have_vip);
+	assert_int_equal(y.vip[3], 2);
+	ini_free(&x);
+	ini_free(&y);
+}
+
+/* IKE_AUTH { ..., N(IKEV2_MESSAGE_ID_SYNC_SUPPORTED) } -->
+ *   <-- { ..., N(IKEV2_MESSAGE_ID_SYNC_SUPPORTED) }   (RFC 6311) */
+static void test_msgid_sync_echo(void **state)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+	struct ike_sa *sa;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   alice);
+	c.msgid_sync = true;
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), 0);
+	assert_true(x.msgid_sync_echoed);
+	sa = ike_sa_find(&w->h, x.rspi);
+	assert_non_null(sa);
+	assert_true(sa->sa_flags & IKE_SA_F_MSGID_SYNC);
+	ini_free(&x);
+	/* without it, no echo */
+	c.msgid_sync = false;
+	c.spi++;
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), 0);
+	assert_false(x.msgid_sync_echoed);
+	ini_free(&x);
+}
+
+/* A tampered IKE_AUTH fails its ICV and is dropped, the SA stays
+ * half-open and the genuine one still works. */
+static void test_bad_icv(void **state)
+{
+	struct world *w = *state;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256-sha256-modp2048", "aes128-sha256", psk, alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(ini_sa_init_resp(&x, w->out[0].buf, w->out[0].len), 0);
+	assert_int_equal(ini_auth(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w->req[w->req_len - 1] ^= 0x80;
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 0);
+	assert_int_equal(w_count(w, CNT_DROP_IKE_ICV), 1);
+	w->req[w->req_len - 1] ^= 0x80;
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_auth_resp(&x, w->out[0].buf, w->out[0].len), 0);
+	ini_free(&x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_x25519_aes256gcm16, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modp2048_aes256_sha256, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ecp256_aes128_sha256, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_ke, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_proposal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmit_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmit_sa_init, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ts_unacceptable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cp_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msgid_sync_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_icv, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
