@@ -4,6 +4,12 @@
 # we listen on), SIGHUP with a good and a bad file, pid file, SIGTERM.
 # No namespace needed; TAP lines "ok - ..." / "not ok - ...".
 set -u
+# A private network namespace: the daemon's sockets, TUN device and
+# abstract notify socket stay out of everyone else's way.
+if [ -z "${HIKE_DAEMON_NETNS:-}" ]; then
+	exec unshare -n env HIKE_DAEMON_NETNS=1 bash "$0" "$@"
+fi
+ip link set lo up
 cd "$(dirname "$0")/../.."
 B=${HIKE_BUILD:-build}
 HIKED=$B/hiked
