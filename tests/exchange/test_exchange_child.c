@@ -1,0 +1,301 @@
+/*
+ * After IKE_AUTH: CREATE_CHILD_SA (new Child SA, Child rekey with and
+ * without PFS, IKE SA rekey), INFORMATIONAL deletes, and DPD started by
+ * the responder under a fake clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static const char yaml[] =
+	"ike: { retransmit_base: 100ms, retransmit_tries: 2 }\n"
+	"connections:\n"
+	"  - name: site\n"
+	"    local_addrs: [192.0.2.10]\n"
+	"    remote_addrs: [192.0.2.0/24]\n"
+	"    local_id: fqdn:vpn.example.org\n"
+	"    remote_id: fqdn:alice.example.org\n"
+	"    auth: psk\n"
+	"    psk: 'a shared secret'\n"
+	"    ike_proposals: [aes256gcm16-prfsha256-x25519, aes256-sha256-modp2048]\n"
+	"    esp_proposals: [aes256gcm16-x25519, aes256gcm16, aes128-sha256]\n"
+	"    local_ts: [203.0.113.0/25]\n"
+	"    remote_ts: [203.0.113.128/25]\n"
+	"    dpd_delay: 30s\n";
+
+struct t {
+	struct world *w;
+	struct ini x;
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct ini_conf c;
+
+	if (!t || !(t->w = world_new(yaml)))
+		return -1;
+	w_ini_conf(t->w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16-x25519",
+		   "a shared secret", "alice.example.org");
+	if (ini_init(&t->x, &c) || w_establish(t->w, &t->x))
+		return -1;
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	ini_free(&t->x);
+	world_free(t->w);
+	free(t);
+	return 0;
+}
+
+/* Send a CREATE_CHILD_SA and process the answer. */
+static int child_exchange(struct t *t, int kind, unsigned idx, bool pfs)
+{
+	struct world *w = t->w;
+
+	if (ini_create_child(&t->x, kind, idx, pfs, w->req, sizeof(w->req),
+			     &w->req_len))
+		return -100;
+	w_rx(w, w->req, w->req_len);
+	if (w->nout != 1)
+		return -101;
+	return ini_create_child_resp(&t->x, w->out[0].buf, w->out[0].len);
+}
+
+static int info_exchange(struct t *t, struct ini *x, bool del_ike, int child)
+{
+	struct world *w = t->w;
+
+	if (ini_info(x, del_ike, child, w->req, sizeof(w->req), &w->req_len))
+		return -100;
+	w_rx(w, w->req, w->req_len);
+	if (w->nout != 1)
+		return -101;
+	return ini_info_resp(x, w->out[0].buf, w->out[0].len);
+}
+
+/* Both ends hold the same keys for Child SA idx of the initiator. */
+static struct child_sa *check_child(struct t *t, unsigned idx)
+{
+	const struct ini_child *ic = &t->x.child[idx];
+	struct child_sa *c = child_sa_find(&t->w->h, ic->spi_r);
+
+	assert_non_null(c);
+	assert_int_equal(c->csa_state, CHILD_SA_INSTALLED);
+	assert_int_equal(c->csa_spi_out, ic->spi_i);
+	assert_int_equal(c->csa_e_len, ic->keys.e_len);
+	assert_memory_equal(c->csa_in.ekey, ic->keys.ei, ic->keys.e_len);
+	assert_memory_equal(c->csa_out.ekey, ic->keys.er, ic->keys.e_len);
+	return c;
+}
+
+/* CREATE_CHILD_SA { SA, Ni, TSi, TSr } -->  <-- { SA, Nr, TSi, TSr } */
+static void test_new_child(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(child_exchange(t, INI_NEW_CHILD, 0, false), 0);
+	assert_int_equal(t->x.nchild, 2);
+	check_child(t, 1);
+	assert_int_equal(child_sa_count(&t->w->h), 2);
+	assert_int_equal(t->x.child[1].suite.dh, IKE_DH_NONE);
+}
+
+/* A retransmitted CREATE_CHILD_SA gets the cached answer; no third SA. */
+static void test_retransmit_child(void **state)
+{
+	struct t *t = *state;
+	struct world *w = t->w;
+	size_t len;
+
+	assert_int_equal(child_exchange(t, INI_NEW_CHILD, 0, false), 0);
+	len = w->out[0].len;
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(w->out[0].len, len);
+	assert_int_equal(child_sa_count(&w->h), 2);
+}
+
+static void rekey_child(struct t *t, bool pfs)
+{
+	uint32_t old_in = t->x.child[0].spi_r;
+	struct child_sa *old = child_sa_find(&t->w->h, old_in);
+
+	/* CREATE_CHILD_SA { N(REKEY_SA), SA, Ni, [KEi], TSi, TSr } -->
+	 *   <-- { SA, Nr, [KEr], TSi, TSr } */
+	assert_int_equal(child_exchange(t, INI_REKEY_CHILD, 0, pfs), 0);
+	check_child(t, 1);
+	assert_int_equal(t->x.child[1].suite.dh, pfs ? IKE_DH_CURVE25519
+						      : IKE_DH_NONE);
+	assert_int_equal(old->csa_state, CHILD_SA_REKEYED);
+	assert_int_equal(child_sa_find(&t->w->h, t->x.child[1].spi_r)->csa_rekey_of,
+			 old_in);
+	/* INFORMATIONAL { D(ESP, old SPIi) } -->  <-- { D(ESP, old SPIr) } */
+	assert_int_equal(info_exchange(t, &t->x, false, 0), 0);
+	assert_int_equal(t->x.ndeleted, 1);
+	assert_int_equal(t->x.deleted_spis[0], old_in);
+	assert_null(child_sa_find(&t->w->h, old_in));
+	assert_int_equal(child_sa_count(&t->w->h), 1);
+	assert_int_equal(w_count(t->w, CNT_CHILD_SA_REKEYED), 1);
+}
+
+static void test_rekey_child(void **state)
+{
+	rekey_child(*state, false);
+}
+
+static void test_rekey_child_pfs(void **state)
+{
+	rekey_child(*state, true);
+}
+
+/* CREATE_CHILD_SA { SA(IKE, new SPIi), Ni, KEi } -->
+ *   <-- { SA(IKE, new SPIr), Nr, KEr }
+ * then on the old SA: INFORMATIONAL { D(IKE) } -->  <-- { } */
+static void test_rekey_ike(void **state)
+{
+	struct t *t = *state;
+	struct world *w = t->w;
+	uint64_t old_rspi = t->x.rspi;
+	struct ini old = t->x;
+	struct ike_sa *osa = ike_sa_find(&w->h, old_rspi), *nsa;
+
+	old.kex = old.pend_kex = NULL;	/* owned by t->x */
+	old.msg1 = old.msg2 = NULL;
+	assert_non_null(osa);
+	assert_int_equal(child_exchange(t, INI_REKEY_IKE, 0, true), 0);
+	old.msgid++;		/* the rekey used one ID on the old SA */
+	old.iv_seq++;		/* and one AEAD IV */
+	assert_int_not_equal(t->x.rspi, old_rspi);
+	assert_int_equal(osa->sa_state, IKE_SA_REKEYED);
+	nsa = ike_sa_find(&w->h, t->x.rspi);
+	assert_non_null(nsa);
+	assert_int_equal(nsa->sa_state, IKE_SA_ESTABLISHED);
+	assert_int_equal(nsa->sa_ispi, t->x.ispi);
+	assert_memory_equal(nsa->sa_keys.sk_ei, t->x.keys.sk_ei, t->x.keys.e_len);
+	assert_non_null(nsa->sa_children);	/* moved over (2.18) */
+	assert_null(osa->sa_children);
+	assert_int_equal(ike_sa_count(&w->h), 2);
+	/* the initiator deletes the old SA */
+	assert_int_equal(info_exchange(t, &old, true, -1), 0);
+	assert_null(ike_sa_find(&w->h, old_rspi));
+	assert_int_equal(ike_sa_count(&w->h), 1);
+	assert_int_equal(child_sa_count(&w->h), 1);
+	/* the new SA works: INFORMATIONAL { } -->  <-- { } */
+	assert_int_equal(info_exchange(t, &t->x, false, -1), 0);
+	check_child(t, 0);
+	ini_free(&old);
+}
+
+/* INFORMATIONAL { D(ESP) } of the only Child SA; the IKE SA stays. */
+static void test_delete_child(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(info_exchange(t, &t->x, false, 0), 0);
+	assert_int_equal(t->x.ndeleted, 1);
+	assert_int_equal(t->x.deleted_spis[0], t->x.child[0].spi_r);
+	assert_int_equal(child_sa_count(&t->w->h), 0);
+	assert_int_equal(ike_sa_count(&t->w->h), 1);
+	/* deleting it again: answered, nothing named (RFC 7296 1.4.1) */
+	assert_int_equal(info_exchange(t, &t->x, false, 0), 0);
+	assert_int_equal(t->x.ndeleted, 0);
+}
+
+/* INFORMATIONAL { D(IKE) } -->  <-- { }, and everything is gone. */
+static void test_delete_ike(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(info_exchange(t, &t->x, true, -1), 0);
+	assert_int_equal(ike_sa_count(&t->w->h), 0);
+	assert_int_equal(child_sa_count(&t->w->h), 0);
+	assert_int_equal(w_count(t->w, CNT_IKE_SA_DELETED), 1);
+}
+
+/* dpd_delay of silence:  <-- INFORMATIONAL { }  (our request #0)
+ * answered --> { }: the SA lives; unanswered: retransmitted
+ * retransmit_tries times, then deleted locally. */
+static void test_dpd(void **state)
+{
+	struct t *t = *state;
+	struct world *w = t->w;
+	struct ike_sa *sa = ike_sa_find(&w->h, t->x.rspi);
+	uint8_t ans[IKE_MSG_MAX], ndel = 9;
+	size_t ans_len;
+
+	w->now_s += 10;
+	w->nout = 0;
+	ike_sa_timer_fire(&w->h, sa);
+	assert_int_equal(w->nout, 0);		/* not silent long enough */
+	w->now_s += 21;
+	ike_sa_timer_fire(&w->h, sa);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(sa->sa_req.kind, IKE_REQ_DPD);
+	assert_int_equal(ini_answer(&t->x, w->out[0].buf, w->out[0].len, ans,
+				    sizeof(ans), &ans_len, &ndel), 0);
+	assert_int_equal(ndel, 0);
+	w_rx(w, ans, ans_len);
+	assert_int_equal(sa->sa_req.kind, IKE_REQ_NONE);
+	assert_int_equal(sa->sa_our_next, 1);
+	/* silence again, and this time nobody answers */
+	w->now_s += 31;
+	ike_sa_timer_fire(&w->h, sa);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(sa->sa_req.msgid, 1);
+	w->now_s += 1;
+	ike_sa_timer_fire(&w->h, sa);		/* retransmit 1 */
+	assert_int_equal(w->nout, 2);
+	assert_memory_equal(w->out[1].buf, w->out[0].buf, w->out[0].len);
+	w->now_s += 1;
+	ike_sa_timer_fire(&w->h, sa);		/* retransmit 2 */
+	assert_int_equal(w->nout, 3);
+	w->now_s += 1;
+	ike_sa_timer_fire(&w->h, sa);		/* gives up */
+	assert_int_equal(ike_sa_count(&w->h), 0);
+	assert_int_equal(child_sa_count(&w->h), 0);
+	assert_int_equal(w_count(w, CNT_IKE_DPD_TIMEOUT), 1);
+}
+
+/* A message ID from the future is dropped, one from the past without a
+ * cached answer too. */
+static void test_msgid_window(void **state)
+{
+	struct t *t = *state;
+	struct world *w = t->w;
+
+	t->x.msgid += 5;
+	assert_int_equal(ini_info(&t->x, false, -1, w->req, sizeof(w->req),
+				  &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 0);
+	assert_int_equal(w_count(w, CNT_DROP_IKE_BAD_MSGID), 1);
+	t->x.msgid -= 5;
+	assert_int_equal(info_exchange(t, &t->x, false, -1), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_new_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmit_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_child_pfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_ike, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_ike, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msgid_window, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
