@@ -9,6 +9,7 @@
 #include "core/workers.h"
 #include "sa/pool.h"
 #include "sa/repl.h"
+#include "sa/table.h"
 
 static const char *const kind_names[] = {
 	[SA_UPD_IKE_SA_ADD] = "IKE_SA_ADD",
@@ -63,20 +64,56 @@ void sa_update_free(struct hike *h, struct sa_update *u)
 	free(u);
 }
 
+void sa_set_replicator(struct hike *h, const struct sa_replicator *r)
+{
+	h->ike_sas->repl.submit = r ? r->submit : NULL;
+	h->ike_sas->repl.ctx = r ? r->ctx : NULL;
+}
+
+struct repl_pending {
+	struct hike *h;
+	struct sa_update *u;
+	repl_commit_cb cb;
+	void *arg;
+};
+
+static void repl_done(void *arg, int status)
+{
+	struct repl_pending *p = arg;
+
+	p->cb(p->h, p->u, status, p->arg);
+	free(p);
+}
+
 /*
- * Single node (h->sync == NULL): nothing to wait for, commit now.
- * Cluster: sync/ serializes the update into a hike_sync Record and
- * calls commit_cb when its own CPG message came back (sync_submit()).
+ * Single node (no replicator, h->sync == NULL): nothing to wait for,
+ * commit now.  Cluster: the replicator calls back when our own CPG
+ * message came back, and only then is the response sent.
  */
 int repl_submit(struct hike *h, struct sa_update *u, repl_commit_cb commit_cb,
 		void *arg)
 {
-	if (h->sync) {
-		log_err(&h->log, "sa: SA replication is not wired to sync/ yet");
-		return -ENOTSUP;
+	struct ike_sa_table *t = h->ike_sas;
+	struct repl_pending *p;
+	int rc;
+
+	if (!t->repl.submit) {
+		if (h->sync) {
+			log_err(&h->log, "sa: cluster mode without an SA "
+				"replicator: refusing to answer unreplicated");
+			return -ENOTSUP;
+		}
+		commit_cb(h, u, 0, arg);
+		return 0;
 	}
-	commit_cb(h, u, 0, arg);
-	return 0;
+	p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = (struct repl_pending){ h, u, commit_cb, arg };
+	rc = t->repl.submit(t->repl.ctx, u, repl_done, p);
+	if (rc)
+		free(p);
+	return rc;
 }
 
 

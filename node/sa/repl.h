@@ -92,6 +92,19 @@ struct sa_update *sa_update_new(enum sa_update_kind kind, struct ike_sa *ike);
  * response bytes, a request's kex). */
 void sa_update_free(struct hike *h, struct sa_update *u);
 
+/*
+ * The cluster plugs its replicator in here (sync/): submit() serializes
+ * u into a hike_sync Record and multicasts it; done(arg, 0) when it came
+ * back through CPG (agreed order), done(arg, -errno) if it never will.
+ * Without one, and with h->sync == NULL, updates commit at once.
+ */
+struct sa_replicator {
+	int (*submit)(void *ctx, const struct sa_update *u,
+		      void (*done)(void *arg, int status), void *arg);
+	void *ctx;
+};
+void sa_set_replicator(struct hike *h, const struct sa_replicator *r);
+
 /* Replicate u, then call commit_cb (possibly before returning).  The
  * update must not be touched by the caller afterwards.  0 or -errno (on
  * error commit_cb is not called and the caller still owns u). */

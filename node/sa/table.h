@@ -9,6 +9,7 @@
 #include "sa/sa.h"
 
 struct sa_pool;			/* pool.c */
+struct sa_update;
 
 /* RFC 7296 2.6: the cookie secret, with the previous one still accepted
  * for a while after a rotation. */
@@ -32,6 +33,11 @@ struct ike_sa_table {
 	struct ike_sa_stats stats;
 	struct sa_cookie_state cookie;
 	struct sa_pool *pools;
+	struct sa_replicator_slot {
+		int (*submit)(void *ctx, const struct sa_update *u,
+			      void (*done)(void *arg, int status), void *arg);
+		void *ctx;
+	} repl;
 };
 
 struct child_sa_table {
