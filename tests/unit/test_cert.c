@@ -602,6 +602,57 @@ static void test_sign_verify_ecdsa(void **state)
 	sign_verify("peer-ecdsa", "peer.hike.test", IKE_AUTH_ECDSA_256, AUTH_SIG_ECDSA);
 }
 
+/*
+ * Interop: strongSwan 5.9.8's own CERTREQ (tests/fixtures/cert-*, its
+ * IKE_SA_INIT response) names the lab CA with exactly our hash, and that
+ * lab's certificates verify here.
+ */
+static void test_strongswan_fixtures(void **state)
+{
+	static const char *const dirs[] = {
+		"cert-rsa2048-aes256gcm16-x25519",
+		"cert-ecdsa256-aes128-sha256-ecp256",
+	};
+	uint8_t want[1 + CERT_HASH_LEN], *msg;
+	char p[3][512], err[256];
+	const char *paths[1] = { p[0] };
+	struct ike_cert_pl pl[CERT_MAX_CHAIN];
+	struct ike_id_pl idi = fqdn("vpn.example.com");
+	struct cert_store *s;
+	struct cert_cred *c;
+	EVP_PKEY *key;
+	size_t len, n;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p[0], sizeof(p[0]), "%s/%s/ca.crt", fx_root(), dirs[i]);
+		snprintf(p[1], sizeof(p[1]), "%s/%s/r.crt", fx_root(), dirs[i]);
+		snprintf(p[2], sizeof(p[2]), "%s/%s/r.key", fx_root(), dirs[i]);
+		if (cert_store_load(paths, 1, &s, err, sizeof(err)))
+			fail_msg("%s: %s", dirs[i], err);
+		want[0] = IKE_CERT_X509_SIG;
+		assert_int_equal(cert_certreq_hashes(s, want + 1, CERT_HASH_LEN,
+						     &len), 0);
+		snprintf(p[1], sizeof(p[1]), "%s/%s/02-ike_sa_init-r.bin",
+			 fx_root(), dirs[i]);
+		msg = fx_read(p[1], &len);
+		assert_non_null(msg);
+		if (!memmem(msg, len, want, sizeof(want)))
+			fail_msg("%s: strongSwan's CERTREQ differs", dirs[i]);
+		free(msg);
+
+		snprintf(p[1], sizeof(p[1]), "%s/%s/r.crt", fx_root(), dirs[i]);
+		if (cert_cred_load(p[1], p[2], &c, err, sizeof(err)))
+			fail_msg("%s: %s", dirs[i], err);
+		n = payloads(c, pl, 0);
+		assert_int_equal(cert_verify_peer(s, pl, n, NULL, &idi, &key, err,
+						  sizeof(err)), 0);
+		EVP_PKEY_free(key);
+		cert_cred_free(c);
+		cert_store_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_chain_skip),
 		cmocka_unit_test(test_sign_verify_rsa),
 		cmocka_unit_test(test_sign_verify_ecdsa),
+		cmocka_unit_test(test_strongswan_fixtures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
