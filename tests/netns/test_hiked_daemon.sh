@@ -14,6 +14,10 @@ cd "$(dirname "$0")/../.."
 B=${HIKE_BUILD:-build}
 HIKED=$B/hiked
 PY=/usr/bin/python3
+if [ ! -x "$HIKED" ]; then
+	echo "not ok - $HIKED is built"
+	exit 1
+fi
 dir=$(mktemp -d /tmp/hike-daemon.XXXXXX)
 fails=0
 pid=
