@@ -80,6 +80,8 @@ struct conf_conn {
 	size_t nlocal_addrs, nremote_addrs;
 	struct conf_net local_addrs[CONF_MAX_ADDRS];	/* empty = any */
 	struct conf_net remote_addrs[CONF_MAX_ADDRS];	/* empty = any */
+	/* local_id type 0 (not configured) = the IKE address the request
+	 * arrived on; remote_id defaults to %any. */
 	struct conf_id local_id, remote_id;
 	enum conf_auth local_auth, remote_auth;
 	char psk[256];			/* wiped when the conf is freed */
@@ -91,6 +93,7 @@ struct conf_conn {
 	size_t nike_props, nesp_props;
 	struct prop_conf ike_props[CONF_MAX_PROPOSALS];
 	struct prop_conf esp_props[CONF_MAX_PROPOSALS];
+	/* empty = dynamic: our own address / the peer's (or its virtual IP) */
 	size_t nlocal_ts, nremote_ts;
 	struct conf_ts local_ts[CONF_MAX_TS];
 	struct conf_ts remote_ts[CONF_MAX_TS];
@@ -157,7 +160,9 @@ struct conf {
 };
 
 /* Parse and validate.  On error returns NULL and writes every error (one
- * per line, "file:line: message (hint)") into err. */
+ * per line, "file:line: message (hint)") into err.  On SIGHUP hiked swaps
+ * in a new struct conf and frees the old one: subsystems must not keep
+ * pointers into it past hiked_conf_swapped() (node/hiked.c). */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
 /* The same from a string (tests); name is used in error lines. */
 struct conf *conf_load_string(const char *name, const char *yaml,
