@@ -339,11 +339,13 @@ static int auth_payloads(struct ini *x, struct ike_msg *m, uint8_t *idraw,
 	return 0;
 }
 
-/* IKE_AUTH { IDi, AUTH, [CP(CFG_REQUEST)], SAi2, TSi, TSr, [N...] } */
-int ini_auth(struct ini *x, uint8_t *buf, size_t cap, size_t *len)
+/* IKE_AUTH { IDi, AUTH, [CP(CFG_REQUEST)], SAi2, TSi, TSr, [N...] },
+ * sealed into out (fragments of at most frag bytes if frag > 0). */
+int ini_auth_pkts(struct ini *x, size_t frag, struct ike_pkts *out)
 {
 	struct ike_msg *m = calloc(1, sizeof(*m));
 	uint8_t idraw[4 + 256], auth[PRF_MAX_LEN], spi[4];
+	struct sk_keys k;
 	struct ike_hdr h;
 	int rc = -ENOSPC;
 
@@ -374,9 +376,21 @@ int ini_auth(struct ini *x, uint8_t *buf, size_t cap, size_t *len)
 	if (x->c.msgid_sync && !ike_msg_add_notify(m, true,
 			IKE_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED, NULL, 0))
 		goto out;
-	rc = seal(x, m, buf, cap, len);
+	ike_sk_keys(&x->suite, &x->keys, true, &k);
+	rc = ike_seal_msg(&k, &x->iv_seq, frag, m, out);
 out:
 	free(m);
+	return rc;
+}
+
+int ini_auth(struct ini *x, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct ike_pkts p = { 0 };
+	int rc = ini_auth_pkts(x, 0, &p);
+
+	if (!rc)
+		rc = copy_out(&p, buf, cap, len);
+	ike_pkts_free(&p);
 	return rc;
 }
 
@@ -411,27 +425,20 @@ static int verify_auth(struct ini *x, const struct ike_msg *m)
 	return rc;
 }
 
-int ini_auth_resp(struct ini *x, const uint8_t *buf, size_t len)
+static int auth_resp_msg(struct ini *x, const struct ike_msg *m)
 {
-	struct ike_msg *m = calloc(1, sizeof(*m));
-	uint8_t *pt = malloc(IKE_MSG_MAX);
 	uint16_t err;
-	int rc = -ENOMEM;
+	int rc;
 
-	if (!m || !pt)
-		goto out;
-	rc = ini_open(x, buf, len, m, pt, IKE_MSG_MAX);
-	if (rc || m->hdr.msgid != x->msgid)
-		goto out;
+	if (m->hdr.msgid != x->msgid || m->hdr.exchange != IKE_AUTH)
+		return -EINVAL;
 	x->msgid++;
 	err = take_error(x, m);
-	if (err == IKE_N_AUTHENTICATION_FAILED) {
-		rc = err;
-		goto out;
-	}
+	if (err == IKE_N_AUTHENTICATION_FAILED)
+		return err;
 	rc = verify_auth(x, m);
 	if (rc)
-		goto out;
+		return rc;
 	x->msgid_sync_echoed =
 		ike_msg_notify(m, IKE_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED) != NULL;
 	if (m->count_enc[IKE_PL_CP] && m->cp.nattr &&
@@ -440,15 +447,77 @@ int ini_auth_resp(struct ini *x, const uint8_t *buf, size_t len)
 		x->have_vip = true;
 		memcpy(x->vip, m->cp.attr[0].data, 4);
 	}
-	if (err) {
-		rc = err;
-	} else if (m->count_enc[IKE_PL_SA]) {
+	if (err)
+		return err;
+	if (m->count_enc[IKE_PL_SA]) {
 		rc = child_from(x, m, x->ni, NULL, 0, &x->child[0]);
 		x->nchild = 1;
 	}
-out:
+	return rc;
+}
+
+int ini_auth_resp(struct ini *x, const uint8_t *buf, size_t len)
+{
+	struct ike_msg *m = calloc(1, sizeof(*m));
+	uint8_t *pt = malloc(IKE_MSG_MAX);
+	int rc = -ENOMEM;
+
+	if (m && pt)
+		rc = ini_open(x, buf, len, m, pt, IKE_MSG_MAX);
+	if (!rc)
+		rc = auth_resp_msg(x, m);
 	if (pt)
 		OPENSSL_cleanse(pt, IKE_MSG_MAX);
+	free(pt);
+	free(m);
+	return rc;
+}
+
+/* RFC 7383 2.6: decrypt each SKF fragment and reassemble. */
+static int open_frags(struct ini *x, const uint8_t *const *bufs,
+		      const size_t *lens, unsigned n, struct ike_msg *m,
+		      uint8_t *pt, size_t cap)
+{
+	struct ike_frag_asm a;
+	uint8_t *store = malloc(IKE_MSG_MAX), first = 0;
+	struct sk_keys k;
+	size_t ptlen = 0, len = 0;
+	unsigned i;
+	int rc = store ? 0 : -ENOMEM;
+
+	ike_sk_keys(&x->suite, &x->keys, false, &k);
+	ike_frag_asm_init(&a, 0, store, IKE_MSG_MAX);
+	for (i = 0; i < n && !rc; i++) {
+		rc = ike_decode(bufs[i], lens[i], m) || !m->sk.fragment ? -EINVAL : 0;
+		if (!rc)
+			a.msgid = m->hdr.msgid;
+		if (!rc)
+			rc = sk_open(&k, bufs[i], lens[i], m->sk.iv_off, pt, cap,
+				     &ptlen);
+		if (!rc)
+			rc = ike_frag_asm_add(&a, m->sk.frag_num, m->sk.frag_total,
+					      m->sk.first, pt, ptlen);
+	}
+	if (!rc)
+		rc = ike_frag_asm_finish(&a, pt, cap, &len, &first);
+	if (!rc)
+		rc = ike_decode_inner(m, pt, len, first) ? -EINVAL : 0;
+	ike_frag_asm_clear(&a);
+	free(store);
+	return rc;
+}
+
+int ini_auth_resp_frags(struct ini *x, const uint8_t *const *bufs,
+			const size_t *lens, unsigned n)
+{
+	struct ike_msg *m = calloc(1, sizeof(*m));
+	uint8_t *pt = malloc(IKE_MSG_MAX);
+	int rc = -ENOMEM;
+
+	if (m && pt)
+		rc = open_frags(x, bufs, lens, n, m, pt, IKE_MSG_MAX);
+	if (!rc)
+		rc = auth_resp_msg(x, m);
 	free(pt);
 	free(m);
 	return rc;

@@ -100,6 +100,11 @@ int ini_sa_init_resp(struct ini *x, const uint8_t *buf, size_t len);
 /* IKE_AUTH { IDi, AUTH, [CP], SAi2, TSi, TSr, [N...] } */
 int ini_auth(struct ini *x, uint8_t *buf, size_t cap, size_t *len);
 int ini_auth_resp(struct ini *x, const uint8_t *buf, size_t len);
+/* The same request as RFC 7383 fragments of at most frag bytes, and a
+ * fragmented answer. */
+int ini_auth_pkts(struct ini *x, size_t frag, struct ike_pkts *out);
+int ini_auth_resp_frags(struct ini *x, const uint8_t *const *bufs,
+			const size_t *lens, unsigned n);
 
 /* CREATE_CHILD_SA: kind INI_NEW_CHILD / INI_REKEY_CHILD (of child idx) /
  * INI_REKEY_IKE; pfs adds KEi for a Child SA (the group of the IKE SA). */

@@ -124,19 +124,19 @@ static void world_free(struct world *w)
 }
 
 /* Deliver one datagram from the initiator; responses land in w->out. */
-static void w_rx(struct world *w, const uint8_t *buf, size_t len)
+static inline void w_rx(struct world *w, const uint8_t *buf, size_t len)
 {
 	w->nout = 0;
 	ike_rx(&w->h, &w->resp, &w->ini, buf, len);
 }
 
-static uint64_t w_count(struct world *w, enum counter_id id)
+static inline uint64_t w_count(struct world *w, enum counter_id id)
 {
 	return counters_get(w->h.counters, id);
 }
 
 /* An initiator with the usual test identity, addresses and selectors. */
-static void w_ini_conf(struct world *w, struct ini_conf *c, const char *ike,
+static inline void w_ini_conf(struct world *w, struct ini_conf *c, const char *ike,
 		       const char *esp, const char *psk, const char *id)
 {
 	memset(c, 0, sizeof(*c));
@@ -161,7 +161,7 @@ static void w_ini_conf(struct world *w, struct ini_conf *c, const char *ike,
 }
 
 /* IKE_SA_INIT and IKE_AUTH; returns the last *_resp() result. */
-static int w_establish(struct world *w, struct ini *x)
+static inline int w_establish(struct world *w, struct ini *x)
 {
 	int rc;
 
