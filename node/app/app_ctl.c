@@ -5,7 +5,9 @@
  * layer when sync is on.
  */
 #include <inttypes.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -137,16 +139,50 @@ static json_t *app_child_json(struct hike *h, const struct child_sa *c)
 	return o;
 }
 
+/* The peer's ID for people: addresses and DNs decoded, text sanitised
+ * (JSON strings must be UTF-8; the ID is the peer's bytes). */
+static const char *app_id_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	const uint8_t *d = sa->sa_peer_id;
+	size_t n = sa->sa_peer_id_len, off = 0;
+	X509_NAME *dn;
+
+	buf[0] = '\0';
+	switch (sa->sa_peer_id_type) {
+	case IKE_ID_IPV4_ADDR:
+	case IKE_ID_IPV6_ADDR:
+		if (n == 4 || n == 16)
+			inet_ntop(n == 4 ? AF_INET : AF_INET6, d, buf, (socklen_t)len);
+		return buf;
+	case IKE_ID_DER_ASN1_DN:
+		dn = d2i_X509_NAME(NULL, &d, (long)n);
+		if (dn)
+			X509_NAME_oneline(dn, buf, (int)len);
+		X509_NAME_free(dn);
+		return buf;
+	case IKE_ID_FQDN:
+	case IKE_ID_RFC822_ADDR:
+		for (size_t i = 0; i < n && off + 1 < len; i++)
+			buf[off++] = d[i] >= 0x20 && d[i] < 0x7f ? (char)d[i] : '?';
+		buf[off] = '\0';
+		return buf;
+	default:
+		for (size_t i = 0; i < n && off + 3 < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%02x", d[i]);
+		return buf;
+	}
+}
+
 static int app_sa_json(struct ike_sa *sa, void *arg)
 {
 	struct app_sas_ctx *x = arg;
-	char local[64], remote[64], spi_i[20], spi_r[20], alg[96], id[80];
+	char local[64], remote[64], spi_i[20], spi_r[20], alg[96], id[256];
 	json_t *o, *kids;
 
 	sa_addr_str(&sa->sa_remote, remote, sizeof(remote));
 	if (x->peer && !strstr(remote, x->peer))
 		return 0;
-	snprintf(id, sizeof(id), "%.*s", sa->sa_peer_id_len, (const char *)sa->sa_peer_id);
+	app_id_str(sa, id, sizeof(id));
 	if (x->id && !strstr(id, x->id))
 		return 0;
 	sa_addr_str(&sa->sa_local, local, sizeof(local));

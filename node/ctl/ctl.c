@@ -76,6 +76,8 @@ json_t *ctl_handle(struct ctl *c, const char *req, size_t len)
 		return ctl_error("malformed request: %s", root ? "not an object" : jerr.text);
 	}
 	args = json_object_get(root, "args");
+	if (json_is_null(args))
+		args = NULL;
 	if (json_unpack(root, "{s:I, s:s}", "v", &v, "cmd", &name) != 0 ||
 	    (args && !json_is_object(args))) {
 		json_decref(root);

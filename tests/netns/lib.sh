@@ -398,6 +398,8 @@ lab_ping_stats() {
 
 # shellcheck source=lib_swan.sh
 . "$LAB_LIBDIR/lib_swan.sh"
+# shellcheck source=lib_hiked.sh
+. "$LAB_LIBDIR/lib_hiked.sh"
 # shellcheck source=lib_corosync.sh
 . "$LAB_LIBDIR/lib_corosync.sh"
 # shellcheck source=lib_capture.sh
