@@ -90,6 +90,30 @@ bool conn_ike_suite_ok(const struct conf_conn *c, const struct ike_suite *s)
 	return false;
 }
 
+/* RFC 7296 3.5: our identity; not configured = the address the peer
+ * reached us on. */
+void conn_local_id(const struct conf_conn *c, const struct ike_sa *sa,
+		   struct conf_id *out)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&sa->sa_local;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&sa->sa_local;
+
+	if (c->local_id.type) {
+		*out = c->local_id;
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_local.ss_family == AF_INET6) {
+		out->type = IKE_ID_IPV6_ADDR;
+		out->len = 16;
+		memcpy(out->data, &s6->sin6_addr, 16);
+	} else {
+		out->type = IKE_ID_IPV4_ADDR;
+		out->len = 4;
+		memcpy(out->data, &s4->sin_addr, 4);
+	}
+}
+
 static bool id_match(const struct conf_id *want, const struct ike_id_pl *id)
 {
 	if (want->any)
@@ -106,14 +130,16 @@ const struct conf_conn *conn_find_auth(struct hike *h,
 				       const struct ike_id_pl *idr)
 {
 	const struct conf_conn *c;
+	struct conf_id ours;
 	size_t i;
 
 	for (i = 0; i < h->conf->nconns; i++) {
 		c = &h->conf->conns[i];
+		conn_local_id(c, sa, &ours);
 		if (!conn_remote_addr_ok(c, &sa->sa_remote) ||
 		    !conn_local_addr_ok(c, &sa->sa_local) ||
 		    !id_match(&c->remote_id, idi) ||
-		    (idr && !id_match(&c->local_id, idr)) ||
+		    (idr && !id_match(&ours, idr)) ||
 		    !conn_ike_suite_ok(c, &sa->sa_suite))
 			continue;
 		return c;

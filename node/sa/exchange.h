@@ -76,6 +76,9 @@ bool conn_remote_addr_ok(const struct conf_conn *c,
 bool conn_local_addr_ok(const struct conf_conn *c,
 			const struct sockaddr_storage *local);
 bool conn_ike_suite_ok(const struct conf_conn *c, const struct ike_suite *s);
+struct conf_id;
+void conn_local_id(const struct conf_conn *c, const struct ike_sa *sa,
+		   struct conf_id *out);
 const struct conf_conn *conn_find_auth(struct hike *h,
 				       const struct ike_sa *sa,
 				       const struct ike_id_pl *idi,

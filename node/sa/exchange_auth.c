@@ -35,16 +35,15 @@ struct auth_ctx {
 	uint8_t auth[PRF_MAX_LEN];
 	size_t auth_len;
 	uint8_t cp_addr[17];		/* CP reply: address (+ prefix) */
+	struct conf_id our_id;
 };
 
 /* RFC 7296 3.5: ID payload body = type, 3 reserved, data. */
-static size_t id_raw(const struct conf_id *id, const struct ike_sa *sa,
-		     uint8_t *out)
+static size_t id_raw(const struct conf_id *id, uint8_t *out)
 {
 	memset(out, 0, 4);
 	out[0] = id->type;
 	memcpy(out + 4, id->data, id->len);
-	(void)sa;
 	return 4 + id->len;
 }
 
@@ -78,7 +77,8 @@ static int our_auth(struct auth_ctx *a)
 
 	if (a->conn->local_auth != CONF_AUTH_PSK)
 		return -ENOTSUP;	/* certificates: crypto/auth.c */
-	a->idr_raw_len = id_raw(&a->conn->local_id, sa, a->idr_raw);
+	conn_local_id(a->conn, sa, &a->our_id);
+	a->idr_raw_len = id_raw(&a->our_id, a->idr_raw);
 	return ike_psk_auth(sa->sa_suite.prf, (const uint8_t *)a->conn->psk,
 			    a->conn->psk_len, sa->sa_msg2, sa->sa_msg2_len,
 			    sa->sa_ni, sa->sa_ni_len, sa->sa_keys.sk_pr,
@@ -190,9 +190,9 @@ static int build_response(struct auth_ctx *a)
 	ike_msg_init(r, &hdr);
 	if (!ike_msg_add(r, IKE_PL_IDR, true) || !ike_msg_add(r, IKE_PL_AUTH, true))
 		return -ENOSPC;
-	r->idr.type = a->conn->local_id.type;
-	r->idr.data = a->conn->local_id.data;
-	r->idr.len = a->conn->local_id.len;
+	r->idr.type = a->our_id.type;
+	r->idr.data = a->our_id.data;
+	r->idr.len = a->our_id.len;
 	r->auth.method = IKE_AUTH_PSK;
 	r->auth.data = a->auth;
 	r->auth.len = a->auth_len;

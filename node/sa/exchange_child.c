@@ -264,8 +264,11 @@ void ike_child_rx(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx)
 		goto out;
 	ike_sa_hdr(sa, IKE_CREATE_CHILD_SA, rx->msg->hdr.msgid, true, &hdr);
 	ike_msg_init(x.resp, &hdr);
-	if (sa->sa_state != IKE_SA_ESTABLISHED &&
-	    sa->sa_state != IKE_SA_REKEYING) {
+	if (!sa->sa_conn) {
+		x.notify = IKE_N_NO_PROPOSAL_CHOSEN;	/* connection removed */
+		rc = -EPROTO;
+	} else if (sa->sa_state != IKE_SA_ESTABLISHED &&
+		   sa->sa_state != IKE_SA_REKEYING) {
 		/* RFC 7296 2.25: being rekeyed or deleted */
 		x.notify = IKE_N_TEMPORARY_FAILURE;
 		rc = -EPROTO;

@@ -10,8 +10,11 @@
 
 #define POOL_MAX_SIZE	(1u << 20)	/* addresses tracked per pool */
 
+/* Keyed by the range itself (a copy), so a configuration reload that
+ * keeps a pool keeps its leases. */
 struct sa_pool {
-	const struct conf_pool *cp;
+	struct conf_pool range;
+	const struct conf_pool *cp;	/* == &range */
 	uint8_t *bits;
 	uint32_t size, used, next;
 	struct sa_pool *pnext;
@@ -43,7 +46,9 @@ static struct sa_pool *pool_get(struct hike *h, const struct conf_pool *cp)
 	uint32_t lo, hi;
 
 	for (p = t->pools; p; p = p->pnext)
-		if (p->cp == cp)
+		if (p->range.family == cp->family &&
+		    !memcmp(p->range.start, cp->start, 16) &&
+		    !memcmp(p->range.end, cp->end, 16))
 			return p;
 	lo = addr_low32(cp->start, cp->family);
 	hi = addr_low32(cp->end, cp->family);
@@ -52,7 +57,8 @@ static struct sa_pool *pool_get(struct hike *h, const struct conf_pool *cp)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->cp = cp;
+	p->range = *cp;
+	p->cp = &p->range;
 	p->size = hi - lo >= POOL_MAX_SIZE ? POOL_MAX_SIZE : hi - lo + 1;
 	p->bits = calloc((p->size + 7) / 8, 1);
 	if (!p->bits) {

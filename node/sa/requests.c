@@ -182,7 +182,7 @@ static void start_due(struct hike *h, struct ike_sa *sa, uint64_t now)
 	uint32_t dpd = dpd_ms(sa);
 	int rc = 0;
 
-	if (sa->sa_state != IKE_SA_ESTABLISHED)
+	if (sa->sa_state != IKE_SA_ESTABLISHED || !sa->sa_conn)
 		return;
 	if (sa->sa_rekey_ms && now >= sa->sa_rekey_ms) {
 		rc = ike_req_rekey_ike(h, sa);

@@ -102,6 +102,10 @@ int ike_req_rekey_child(struct hike *h, struct ike_sa *sa, struct child_sa *c)
 	struct ike_hdr hdr;
 	int rc = -ENOMEM;
 
+	if (!conn) {
+		rc = -ENOENT;	/* connection removed by a reload */
+		goto out;
+	}
 	if (!m)
 		goto out;
 	ike_sa_hdr(sa, IKE_CREATE_CHILD_SA, 0, false, &hdr);
@@ -152,6 +156,10 @@ int ike_req_rekey_ike(struct hike *h, struct ike_sa *sa)
 	uint64_t v;
 	int rc = -ENOMEM, i;
 
+	if (!conn) {
+		rc = -ENOENT;
+		goto out;
+	}
 	if (!m)
 		goto out;
 	ike_sa_hdr(sa, IKE_CREATE_CHILD_SA, 0, false, &hdr);

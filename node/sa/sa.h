@@ -286,6 +286,13 @@ void ike_sa_timer_fire(struct hike *h, struct ike_sa *sa);
  * answered or given up).  0 or -errno. */
 int ike_sa_start_delete(struct hike *h, struct ike_sa *sa);
 
+/* h->conf was replaced (SIGHUP); old is freed after this returns.  Every
+ * SA's connection is looked up again by name in h->conf; an SA whose
+ * connection is gone keeps running without one (no rekeys, no new Child
+ * SAs, DPD off) until it is deleted. */
+struct conf;
+void sa_conf_swapped(struct hike *h, const struct conf *old);
+
 /* The responder's entry point: one IKE datagram (non-ESP marker already
  * stripped). */
 void ike_rx(struct hike *h, const struct sockaddr_storage *local,

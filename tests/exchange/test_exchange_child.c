@@ -283,6 +283,26 @@ static void test_msgid_window(void **state)
 	assert_int_equal(info_exchange(t, &t->x, false, -1), 0);
 }
 
+/* SIGHUP: a new conf replaces the old one, which is freed; the SA now
+ * points into the new one and keeps working (valgrind would catch a
+ * dangling pointer). */
+static void test_conf_reload(void **state)
+{
+	struct t *t = *state;
+	struct world *w = t->w;
+	struct conf *old = w->h.conf;
+	char err[1024];
+	struct ike_sa *sa = ike_sa_find(&w->h, t->x.rspi);
+
+	w->h.conf = conf_load_string("reload.yaml", yaml, err, sizeof(err));
+	assert_non_null(w->h.conf);
+	sa_conf_swapped(&w->h, old);
+	conf_free(old);
+	assert_ptr_equal(sa->sa_conn, &w->h.conf->conns[0]);
+	assert_int_equal(child_exchange(t, INI_NEW_CHILD, 0, false), 0);
+	check_child(t, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delete_ike, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msgid_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conf_reload, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
