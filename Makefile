@@ -35,6 +35,8 @@ BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 .PHONY: all check deps sanitize fuzz clean bench
+# keep object files of pattern-built tests (no rebuild, no rm noise)
+.SECONDARY:
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN)
 
 $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto
