@@ -104,7 +104,7 @@ static void ep_from_ss(const struct sockaddr_storage *ss, uint8_t addr[16],
 	}
 }
 
-static int ss_from_ep(const HikeSync__Endpoint *ep, struct sockaddr_storage *ss)
+int sa_codec_endpoint_decode(const HikeSync__Endpoint *ep, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *s4 = (void *)ss;
 	struct sockaddr_in6 *s6 = (void *)ss;
@@ -771,7 +771,7 @@ static int dec_lease(const struct conf_conn *conn, const ProtobufCBinaryData *vi
 }
 
 /* RFC 7296 2.1: the cached answer is the one to request peer_next - 1. */
-static int dec_window(const HikeSync__MsgIdState *m,
+int sa_codec_window_decode(const HikeSync__MsgIdState *m,
 		      const HikeSync__CachedResponse *r, struct ike_sa *o)
 {
 	if (!m || !m->has_next_expected_request || !m->has_next_own_request)
@@ -780,6 +780,7 @@ static int dec_window(const HikeSync__MsgIdState *m,
 	o->sa_our_next = m->next_own_request;
 	if (!r)
 		return 0;
+	ike_pkts_free(&o->sa_resp);
 	if (!r->has_message_id || !o->sa_peer_next ||
 	    r->message_id != o->sa_peer_next - 1 || r->n_fragments > ENC_MAX_FRAGS)
 		return -EINVAL;
@@ -833,7 +834,7 @@ static int dec_ike_rest(struct hike *h, const HikeSync__IkeSaState *s,
 	o->sa_conn = conn_by_name(h, s->conn);
 	if (!o->sa_conn)
 		return -ENOENT;
-	if (ss_from_ep(s->local, &o->sa_local) || ss_from_ep(s->peer, &o->sa_remote))
+	if (sa_codec_endpoint_decode(s->local, &o->sa_local) || sa_codec_endpoint_decode(s->peer, &o->sa_remote))
 		return -EINVAL;
 	if (s->has_peer_id) {
 		if (!s->has_peer_id_type || s->peer_id_type > 255)
@@ -872,7 +873,7 @@ int sa_codec_ike_decode(struct hike *h, const HikeSync__IkeSaState *s,
 	if (!rc)
 		rc = dec_ike_rest(h, s, o);
 	if (!rc)
-		rc = dec_window(s->msgid, s->last_response, o);
+		rc = sa_codec_window_decode(s->msgid, s->last_response, o);
 	if (!rc)
 		dec_ike_flags(s, o);
 	if (rc) {

@@ -92,6 +92,14 @@ int sa_codec_ike_decode(struct hike *h, const HikeSync__IkeSaState *s,
 int sa_codec_child_decode(struct hike *h, const HikeSync__ChildSaState *s,
 			  struct child_sa *out);
 
+/* Parts of an IkeSaUpdate: the window (out->sa_peer_next, sa_our_next,
+ * sa_resp) and an endpoint. */
+int sa_codec_window_decode(const HikeSync__MsgIdState *m,
+			   const HikeSync__CachedResponse *r,
+			   struct ike_sa *out);
+int sa_codec_endpoint_decode(const HikeSync__Endpoint *ep,
+			     struct sockaddr_storage *out);
+
 /* Time conversions between the node clock and wall-clock seconds. */
 uint64_t sa_codec_ms_to_wall(struct hike *h, uint64_t ms);
 uint64_t sa_codec_wall_to_ms(struct hike *h, uint64_t wall_s);

@@ -52,11 +52,11 @@ int sa_sync_submit(struct hike *h, struct sa_update *u,
 /* One record, as the apply upcall does (tests). */
 int sa_sync_apply(struct sa_sync *ss, const HikeSync__Record *rec);
 
-/* The takeover's SA steps (sync/takeover.c calls them). */
+/* The takeover's SA steps (the became_active / became_standby hooks). */
 /* Every synced Child SA into the datapath with jumped counters, IKE
  * timers started; returns the number of Child SAs installed. */
-int sa_sync_activate(struct hike *h);
+int sa_sync_activate(struct sa_sync *ss);
 /* The reverse: Child SAs out of the datapath, timers stopped. */
-int sa_sync_deactivate(struct hike *h);
+int sa_sync_deactivate(struct sa_sync *ss);
 
 #endif
