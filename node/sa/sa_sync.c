@@ -29,29 +29,21 @@ struct sa_sync {
 
 /* ---------------------------------------------------- submit (active) */
 
-struct submit_ctx {
-	struct hike *h;
-	struct sa_update *u;
-	repl_commit_cb cb;
-	void *arg;
-};
-
-static void submit_done(void *arg, int status)
+/*
+ * The SA replicator (sa_set_replicator, repl.h): serialize u, submit the
+ * records, and let repl.c commit when the last came back (agreed order
+ * delivers the earlier ones first).  An update with nothing a standby
+ * could use (a half-open SA, sa_codec.h) commits at once.
+ */
+static int repl_cb(void *ctx, const struct sa_update *u,
+		   void (*done)(void *arg, int status), void *arg)
 {
-	struct submit_ctx *x = arg;
-
-	x->cb(x->h, x->u, status, x->arg);
-	free(x);
-}
-
-int sa_sync_submit(struct hike *h, struct sa_update *u,
-		   repl_commit_cb commit_cb, void *arg)
-{
+	struct sa_sync *ss = ctx;
+	struct hike *h = ss->h;
 	struct sa_recs r = { 0 };
-	struct submit_ctx *x;
 	int rc;
 
-	if (!sync_is_active(h->sync)) {
+	if (!h->sync || !sync_is_active(h->sync)) {
 		/* a standby never answers: the peer talks to the VIP */
 		counters_inc(h->counters, CNT_DROP_IKE_NOT_ACTIVE);
 		return -EPERM;
@@ -60,26 +52,18 @@ int sa_sync_submit(struct hike *h, struct sa_update *u,
 		if (!u->child_add[i]->csa_seq_resv)
 			esp_counters_reserve_new(h, u->child_add[i]);
 	rc = sa_codec_update(h, u, &r);
-	if (rc)
-		goto out;
-	if (!r.n) {		/* nothing a standby could use (sa_codec.h) */
-		commit_cb(h, u, 0, arg);
-		goto out;
+	if (!rc && !r.n) {
+		ss->st.local_only++;
+		done(arg, 0);
 	}
-	x = malloc(sizeof(*x));
-	rc = x ? 0 : -ENOMEM;
-	if (x)
-		*x = (struct submit_ctx){ h, u, commit_cb, arg };
-	/* the callback rides on the last record: agreed order delivers the
-	 * earlier ones first */
 	for (size_t i = 0; !rc && i < r.n; i++)
 		rc = sync_submit(h->sync, r.v[i].buf, r.v[i].len,
-				 i + 1 == r.n ? submit_done : NULL,
-				 i + 1 == r.n ? x : NULL);
-	if (rc)
-		free(x);
-	counters_inc(h->counters, CNT_SYNC_SENT);
-out:
+				 i + 1 == r.n ? done : NULL,
+				 i + 1 == r.n ? arg : NULL);
+	if (!rc && r.n) {
+		ss->st.submitted++;
+		counters_inc(h->counters, CNT_SYNC_SENT);
+	}
 	sa_recs_free(&r);
 	return rc;
 }
@@ -629,6 +613,7 @@ struct sa_sync *sa_sync_new(struct hike *h, const struct takeover_net *net,
 		sa_sync_free(ss);
 		return NULL;
 	}
+	sa_set_replicator(h, &(struct sa_replicator){ repl_cb, ss });
 	return ss;
 }
 
@@ -636,6 +621,8 @@ void sa_sync_free(struct sa_sync *ss)
 {
 	if (!ss)
 		return;
+	if (ss->h->ike_sas)
+		sa_set_replicator(ss->h, NULL);
 	takeover_free(ss->tk);
 	esp_counters_free(ss->ec);
 	free(ss);

@@ -8,8 +8,11 @@
  *   ss = sa_sync_new(h, &takeover_net, &counter_hooks);
  *   sa_sync_fill_ops(ss, &sync_conf.ops);
  *   h->sync = sync_new(h, transport, &sync_conf);
- * From then on repl_submit() replicates every sa_update through
- * sa_sync_submit() before its commit callback runs.
+ * sa_sync_new() plugs the SA replicator in (sa_set_replicator, repl.h):
+ * from then on every sa_update is serialized (sync/sa_codec.c) and
+ * submitted, and repl_submit() commits it -- and sends the response --
+ * only when the last record came back through the transport.  A node
+ * that is not the active refuses to submit (-EPERM).
  */
 #ifndef HIKE_SA_SA_SYNC_H
 #define HIKE_SA_SA_SYNC_H
@@ -40,14 +43,6 @@ void sa_sync_fill_ops(struct sa_sync *ss, struct sync_ops *ops);
 const struct sa_sync_stats *sa_sync_stats(const struct sa_sync *ss);
 struct takeover *sa_sync_takeover(struct sa_sync *ss);
 struct esp_counters *sa_sync_counters(struct sa_sync *ss);
-
-/* repl_submit() with h->sync set: serialize u (sync/sa_codec.c), submit
- * the records, run commit_cb once the last came back (agreed order: every
- * standby has them).  An update with nothing to replicate (a half-open
- * SA) commits at once.  -EPERM on a node that is not the active.  0 or
- * -errno (commit_cb not called, caller still owns u). */
-int sa_sync_submit(struct hike *h, struct sa_update *u,
-		   repl_commit_cb commit_cb, void *arg);
 
 /* One record, as the apply upcall does (tests). */
 int sa_sync_apply(struct sa_sync *ss, const HikeSync__Record *rec);
