@@ -2,7 +2,9 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "sa/cert_auth.h"
 #include "sa/sa.h"
+#include "sa/table.h"
 
 static int repoint(struct ike_sa *sa, void *arg)
 {
@@ -27,6 +29,8 @@ static int repoint(struct ike_sa *sa, void *arg)
 void sa_conf_swapped(struct hike *h, const struct conf *old)
 {
 	(void)old;
-	if (h->ike_sas)
-		ike_sa_foreach(h, repoint, h);
+	if (!h->ike_sas)
+		return;
+	ike_sa_foreach(h, repoint, h);
+	sa_creds_free(h->ike_sas);	/* reloaded from the new paths */
 }

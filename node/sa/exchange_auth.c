@@ -16,7 +16,9 @@
 
 #include "conf/conf.h"
 #include "core/counters.h"
+#include "crypto/auth_sig.h"
 #include "crypto/prf.h"
+#include "sa/cert_auth.h"
 #include "sa/exchange.h"
 #include "sa/pool.h"
 #include "sa/ts.h"
@@ -32,8 +34,9 @@ struct auth_ctx {
 	struct ike_msg *resp;
 	uint8_t idr_raw[ID_RAW_MAX];
 	size_t idr_raw_len;
-	uint8_t auth[PRF_MAX_LEN];
+	uint8_t auth[AUTH_SIG_MAX];
 	size_t auth_len;
+	uint8_t auth_method;
 	uint8_t cp_addr[17];		/* CP reply: address (+ prefix) */
 	struct conf_id our_id;
 };
@@ -57,6 +60,9 @@ static bool peer_auth_ok(const struct auth_ctx *a)
 	size_t len = 0;
 	bool ok;
 
+	if (a->conn->remote_auth == CONF_AUTH_PUBKEY)
+		return m->auth.method != IKE_AUTH_PSK &&
+		       !ike_cert_verify_peer(a->h, sa, a->conn, m);
 	if (m->auth.method != IKE_AUTH_PSK ||
 	    a->conn->remote_auth != CONF_AUTH_PSK)
 		return false;
@@ -75,8 +81,19 @@ static int our_auth(struct auth_ctx *a)
 {
 	const struct ike_sa *sa = a->sa;
 
-	if (a->conn->local_auth != CONF_AUTH_PSK)
-		return -ENOTSUP;	/* certificates: crypto/auth.c */
+	int rc;
+
+	if (a->conn->local_auth == CONF_AUTH_PUBKEY) {
+		rc = ike_cert_our_id(a->h, a->conn, &a->our_id);
+		if (rc)
+			return rc;
+		a->idr_raw_len = id_raw(&a->our_id, a->idr_raw);
+		a->auth_len = sizeof(a->auth);
+		return ike_cert_sign(a->h, sa, a->conn, a->idr_raw,
+				     a->idr_raw_len, a->auth, &a->auth_len,
+				     &a->auth_method);
+	}
+	a->auth_method = IKE_AUTH_PSK;
 	conn_local_id(a->conn, sa, &a->our_id);
 	a->idr_raw_len = id_raw(&a->our_id, a->idr_raw);
 	return ike_psk_auth(sa->sa_suite.prf, (const uint8_t *)a->conn->psk,
@@ -188,12 +205,18 @@ static int build_response(struct auth_ctx *a)
 
 	ike_sa_hdr(a->sa, IKE_AUTH, m->hdr.msgid, true, &hdr);
 	ike_msg_init(r, &hdr);
-	if (!ike_msg_add(r, IKE_PL_IDR, true) || !ike_msg_add(r, IKE_PL_AUTH, true))
+	if (!ike_msg_add(r, IKE_PL_IDR, true))
 		return -ENOSPC;
 	r->idr.type = a->our_id.type;
 	r->idr.data = a->our_id.data;
 	r->idr.len = a->our_id.len;
-	r->auth.method = IKE_AUTH_PSK;
+	/* RFC 7296 1.2: { IDr, [CERT,] AUTH, ... } */
+	if (a->conn->local_auth == CONF_AUTH_PUBKEY &&
+	    (rc = ike_cert_add_chain(a->h, a->conn, m, r)))
+		return rc;
+	if (!ike_msg_add(r, IKE_PL_AUTH, true))
+		return -ENOSPC;
+	r->auth.method = a->auth_method;
 	r->auth.data = a->auth;
 	r->auth.len = a->auth_len;
 	rc = first_child(a);
@@ -280,8 +303,9 @@ void ike_auth_rx(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx)
 	}
 	if (!rc) {
 		sa->sa_flags |= IKE_SA_F_BUSY;
-		ike_sa_log(h, sa, LOG_INFO_, "IKE_AUTH: peer authenticated with "
-			   "PSK, connection %s", a.conn->name);
+		ike_sa_log(h, sa, LOG_INFO_, "IKE_AUTH: peer authenticated "
+			   "(%s), connection %s", ike_auth_method_name(m->auth.method),
+			   a.conn->name);
 		rc = repl_submit(h, a.u, sa_commit_default, NULL);
 		if (!rc)
 			a.u = NULL;

@@ -15,7 +15,9 @@
 
 #include "conf/conf.h"
 #include "core/counters.h"
+#include "crypto/cert.h"
 #include "crypto/kex.h"
+#include "sa/cert_auth.h"
 #include "crypto/proposal.h"
 #include "sa/exchange.h"
 #include "sa/table.h"
@@ -32,25 +34,30 @@ struct sa_init_job {
 	uint8_t pub[KEX_MAX_PUB];
 	size_t pub_len;
 	bool certreq;
+	uint8_t certreq_data[CERT_MAX_CAS * CERT_HASH_LEN];
+	size_t certreq_len;
 	int rc;
 };
 
 /* Proposals of every connection this peer may belong to, in config
  * order (at IKE_SA_INIT only the addresses are known). */
 static size_t candidate_props(struct hike *h, const struct ike_rx *rx,
-			      struct prop_conf *out, bool *frag, bool *cas)
+			      struct prop_conf *out, bool *frag,
+			      const struct conf_conn **cas)
 {
 	const struct conf_conn *c;
 	size_t i, j, n = 0;
 
-	*frag = *cas = false;
+	*frag = false;
+	*cas = NULL;
 	for (i = 0; i < h->conf->nconns; i++) {
 		c = &h->conf->conns[i];
 		if (!conn_remote_addr_ok(c, rx->remote) ||
 		    !conn_local_addr_ok(c, rx->local))
 			continue;
 		*frag |= c->fragmentation;
-		*cas |= c->ncacerts > 0;
+		if (!*cas && c->ncacerts)
+			*cas = c;	/* RFC 7296 3.7: CERTREQ names its CAs */
 		for (j = 0; j < c->nike_props && n < CAND_MAX; j++)
 			out[n++] = c->ike_props[j];
 	}
@@ -246,10 +253,12 @@ static int build_response(struct sa_init_job *j, struct ike_msg *m)
 				dst, NATD_LEN))
 		return -ENOSPC;
 	if (j->certreq) {
-		/* RFC 7296 3.7: X.509 signature, no CA hashes yet */
+		/* RFC 7296 3.7: X.509 signature, SHA-1 of each CA's key */
 		if (!ike_msg_add(m, IKE_PL_CERTREQ, false))
 			return -ENOSPC;
 		m->certreq[m->ncertreq - 1].encoding = IKE_CERT_X509_SIG;
+		m->certreq[m->ncertreq - 1].data = j->certreq_data;
+		m->certreq[m->ncertreq - 1].len = j->certreq_len;
 	}
 	if ((sa->sa_flags & IKE_SA_F_FRAG) &&
 	    !ike_msg_add_notify(m, false, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
@@ -358,7 +367,8 @@ static bool admission(struct hike *h, const struct ike_rx *rx)
 }
 
 static int start_job(struct hike *h, const struct ike_rx *rx,
-		     const struct ike_proposal *chosen, bool frag, bool cas)
+		     const struct ike_proposal *chosen, bool frag,
+		     const struct conf_conn *cas)
 {
 	struct sa_init_job *j = calloc(1, sizeof(*j));
 	int rc = -ENOMEM;
@@ -367,7 +377,9 @@ static int start_job(struct hike *h, const struct ike_rx *rx,
 		return rc;
 	j->h = h;
 	j->chosen = *chosen;
-	j->certreq = cas;
+	j->certreq = cas && !ike_certreq_data(h, cas, j->certreq_data,
+					      sizeof(j->certreq_data),
+					      &j->certreq_len);
 	j->peer_ke_len = rx->msg->ke.len;
 	j->peer_ke = memdup(rx->msg->ke.data, rx->msg->ke.len);
 	j->sa = j->peer_ke ? stage_sa(h, rx, chosen, frag) : NULL;
@@ -389,7 +401,8 @@ void ike_sa_init_rx(struct hike *h, const struct ike_rx *rx)
 	struct prop_conf *props = malloc(CAND_MAX * sizeof(*props));
 	const struct ike_msg *m = rx->msg;
 	struct ike_proposal chosen;
-	bool frag, cas;
+	const struct conf_conn *cas;
+	bool frag;
 	size_t n;
 	uint16_t dh;
 	uint8_t group[2];

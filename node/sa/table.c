@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "sa/cert_auth.h"
 #include "sa/pool.h"
 #include "sa/sa.h"
 #include "sa/table.h"
@@ -131,6 +132,7 @@ void sa_tables_free(struct hike *h)
 			ike_sa_free(h, sa);
 		}
 	sa_pools_free(t);
+	sa_creds_free(t);
 	OPENSSL_cleanse(&t->cookie, sizeof(t->cookie));
 	free(t->spi_b);
 	free(t->half_b);

@@ -10,6 +10,7 @@
 
 struct sa_pool;			/* pool.c */
 struct sa_update;
+struct sa_cred;			/* ike_auth_cert.c */
 
 /* RFC 7296 2.6: the cookie secret, with the previous one still accepted
  * for a while after a rotation. */
@@ -33,6 +34,7 @@ struct ike_sa_table {
 	struct ike_sa_stats stats;
 	struct sa_cookie_state cookie;
 	struct sa_pool *pools;
+	struct sa_cred *creds;
 	struct sa_replicator_slot {
 		int (*submit)(void *ctx, const struct sa_update *u,
 			      void (*done)(void *arg, int status), void *arg);

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "crypto/cert.h"
 #include "crypto/kex.h"
 #include "crypto/prf.h"
 #include "sa/exchange.h"
@@ -42,6 +43,10 @@ int ini_init(struct ini *x, const struct ini_conf *c)
 	    prop_parse(c->esp_proposal, IKE_PROTO_ESP, &x->esp, err, sizeof(err)))
 		return -EINVAL;
 	x->group = c->ke_group ? c->ke_group : prop_conf_dh(&x->ike);
+	if (c->cert_chain &&
+	    (cert_cred_load(c->cert_chain, c->cert_key, &x->cred, err, sizeof(err)) ||
+	     cert_store_load(&c->ca, 1, &x->store, err, sizeof(err))))
+		return -EINVAL;
 	return 0;
 }
 
@@ -49,6 +54,8 @@ void ini_free(struct ini *x)
 {
 	kex_free(x->kex);
 	kex_free(x->pend_kex);
+	cert_cred_free(x->cred);
+	cert_store_free(x->store);
 	free(x->msg1);
 	free(x->msg2);
 	OPENSSL_cleanse(x, sizeof(*x));
@@ -157,6 +164,9 @@ int ini_sa_init(struct ini *x, uint8_t *buf, size_t cap, size_t *len)
 	if (x->c.frag && !ike_msg_add_notify(m, false,
 			IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0))
 		goto out;
+	if (x->c.sig_hash && !ike_msg_add_notify(m, false,
+			IKE_N_SIGNATURE_HASH_ALGORITHMS, "\0\2\0\3\0\4", 6))
+		goto out;
 	rc = ike_encode(m, buf, cap, len) ? -EINVAL : 0;
 	if (!rc) {
 		free(x->msg1);
@@ -236,6 +246,10 @@ int ini_sa_init_resp(struct ini *x, const uint8_t *buf, size_t len)
 	} else {
 		x->natd_seen = ike_msg_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP) &&
 			ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP);
+		x->got_sig_hash = ike_msg_notify(m,
+				IKE_N_SIGNATURE_HASH_ALGORITHMS) != NULL;
+		x->got_certreq = m->ncertreq > 0;
+		x->certreq_len = m->ncertreq ? m->certreq[0].len : 0;
 		rc = sa_init_keys(x, m);
 		free(x->msg2);
 		x->msg2 = malloc(len);
@@ -316,26 +330,78 @@ static int add_ts(struct ini *x, struct ike_msg *m)
 	return 0;
 }
 
+/* The signed octets of RFC 7296 2.15 as spans, for auth_sig_*(). */
+static int sig_spans(struct ini *x, const uint8_t *msg, size_t msg_len,
+		     const uint8_t *nonce, size_t nonce_len, const uint8_t *skp,
+		     const uint8_t *id, size_t id_len, uint8_t *macid,
+		     struct crypto_span in[3])
+{
+	in[0] = (struct crypto_span){ msg, msg_len };
+	in[1] = (struct crypto_span){ nonce, nonce_len };
+	in[2] = (struct crypto_span){ macid, prf_len(x->suite.prf) };
+	return prf(x->suite.prf, skp, x->keys.p_len, id, id_len, macid);
+}
+
+/* CERT payloads and a signature AUTH (method 14 when the responder
+ * announced SIGNATURE_HASH_ALGORITHMS, RFC 7427). */
+static int sig_auth(struct ini *x, struct ike_msg *m, const uint8_t *idraw,
+		    size_t idlen, uint8_t *auth, size_t *auth_len,
+		    uint8_t *method)
+{
+	EVP_PKEY *key = cert_cred_key(x->cred);
+	enum auth_sig_kind kind;
+	uint8_t macid[PRF_MAX_LEN];
+	struct crypto_span in[3];
+	const uint8_t *der;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < cert_chain_count(x->cred); i++) {
+		if (cert_chain_der(x->cred, i, &der, &len) ||
+		    !ike_msg_add(m, IKE_PL_CERT, true))
+			return -ENOSPC;
+		m->cert[m->ncert - 1] = (struct ike_cert_pl){
+			IKE_CERT_X509_SIG, der, len };
+	}
+	rc = cert_key_auth(key, method, &kind);
+	if (!rc && x->got_sig_hash)
+		*method = IKE_AUTH_DIGITAL_SIG;
+	if (!rc)
+		rc = sig_spans(x, x->msg1, x->msg1_len, x->nr, x->nr_len,
+			       x->keys.sk_pi, idraw, idlen, macid, in);
+	if (!rc)
+		rc = auth_sig_sign(key, *method, kind, IKE_HASH_SHA2_256, in, 3,
+				   auth, auth_len);
+	return rc;
+}
+
 static int auth_payloads(struct ini *x, struct ike_msg *m, uint8_t *idraw,
 			 uint8_t *auth)
 {
-	size_t idlen = 4 + x->c.idi_len;
+	size_t idlen = 4 + x->c.idi_len, auth_len = AUTH_SIG_MAX;
+	uint8_t method = IKE_AUTH_PSK;
 	int rc;
 
 	memset(idraw, 0, 4);
 	idraw[0] = x->c.idi_type;
 	memcpy(idraw + 4, x->c.idi, x->c.idi_len);
-	rc = psk_auth(x, x->msg1, x->msg1_len, x->nr, x->nr_len,
-		      x->keys.sk_pi, idraw, idlen, auth);
-	if (rc || !ike_msg_add(m, IKE_PL_IDI, true) ||
-	    !ike_msg_add(m, IKE_PL_AUTH, true))
+	if (!ike_msg_add(m, IKE_PL_IDI, true))
+		return -ENOSPC;
+	if (x->cred) {
+		rc = sig_auth(x, m, idraw, idlen, auth, &auth_len, &method);
+	} else {
+		auth_len = prf_len(x->suite.prf);
+		rc = psk_auth(x, x->msg1, x->msg1_len, x->nr, x->nr_len,
+			      x->keys.sk_pi, idraw, idlen, auth);
+	}
+	if (rc || !ike_msg_add(m, IKE_PL_AUTH, true))
 		return rc ? rc : -ENOSPC;
 	m->idi.type = x->c.idi_type;
 	m->idi.data = x->c.idi;
 	m->idi.len = x->c.idi_len;
-	m->auth.method = IKE_AUTH_PSK;
+	m->auth.method = method;
 	m->auth.data = auth;
-	m->auth.len = prf_len(x->suite.prf);
+	m->auth.len = auth_len;
 	return 0;
 }
 
@@ -344,7 +410,7 @@ static int auth_payloads(struct ini *x, struct ike_msg *m, uint8_t *idraw,
 int ini_auth_pkts(struct ini *x, size_t frag, struct ike_pkts *out)
 {
 	struct ike_msg *m = calloc(1, sizeof(*m));
-	uint8_t idraw[4 + 256], auth[PRF_MAX_LEN], spi[4];
+	uint8_t idraw[4 + 256], auth[AUTH_SIG_MAX], spi[4];
 	struct sk_keys k;
 	struct ike_hdr h;
 	int rc = -ENOSPC;
@@ -410,13 +476,39 @@ static int child_from(struct ini *x, const struct ike_msg *m,
 				 &c->keys);
 }
 
+static int verify_sig(struct ini *x, const struct ike_msg *m)
+{
+	uint8_t macid[PRF_MAX_LEN];
+	struct crypto_span in[3];
+	EVP_PKEY *key = NULL;
+	char err[256];
+	int rc;
+
+	rc = cert_verify_peer(x->store, m->cert, m->ncert, NULL, &m->idr, &key,
+			      err, sizeof(err));
+	if (!rc)
+		rc = sig_spans(x, x->msg2, x->msg2_len, x->ni, sizeof(x->ni),
+			       x->keys.sk_pr, m->idr.raw, m->idr.raw_len, macid,
+			       in);
+	if (!rc)
+		rc = auth_sig_verify(key, m->auth.method, m->auth.data,
+				     m->auth.len, in, 3);
+	EVP_PKEY_free(key);
+	return rc ? -EBADMSG : 0;
+}
+
 static int verify_auth(struct ini *x, const struct ike_msg *m)
 {
 	uint8_t want[PRF_MAX_LEN];
 	size_t plen = prf_len(x->suite.prf);
 	int rc;
 
-	if (!m->count_enc[IKE_PL_AUTH] || m->auth.method != IKE_AUTH_PSK)
+	if (!m->count_enc[IKE_PL_AUTH])
+		return -EBADMSG;
+	x->resp_auth_method = m->auth.method;
+	if (x->store)
+		return verify_sig(x, m);
+	if (m->auth.method != IKE_AUTH_PSK)
 		return -EBADMSG;
 	rc = psk_auth(x, x->msg2, x->msg2_len, x->ni, sizeof(x->ni),
 		      x->keys.sk_pr, m->idr.raw, m->idr.raw_len, want);

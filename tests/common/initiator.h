@@ -21,6 +21,8 @@
 #include "sa/sa.h"
 
 struct kex;
+struct cert_cred;
+struct cert_store;
 
 struct ini_conf {
 	const char *ike_proposal;	/* "aes256gcm16-prfsha256-x25519" */
@@ -35,6 +37,9 @@ struct ini_conf {
 	uint8_t seed;			/* nonces and DH privates derive from it */
 	bool frag, msgid_sync, cp_request, transport, childless;
 	struct sockaddr_storage me, peer;	/* for NAT detection */
+	/* public-key AUTH instead of PSK when set (PEM paths) */
+	const char *cert_chain, *cert_key, *ca;
+	bool sig_hash;			/* send SIGNATURE_HASH_ALGORITHMS */
 	uint8_t ntsi, ntsr;
 	struct ike_ts tsi[4], tsr[4];
 };
@@ -71,6 +76,11 @@ struct ini {
 	bool have_vip;
 	uint8_t vip[16];
 	bool natd_seen;
+	bool got_certreq, got_sig_hash;
+	size_t certreq_len;
+	uint8_t resp_auth_method;	/* of the responder's AUTH */
+	struct cert_cred *cred;
+	struct cert_store *store;
 	/* Child SAs: [0] first, then later ones */
 	struct ini_child child[8];
 	unsigned nchild;
