@@ -681,7 +681,7 @@ int sa_codec_update(struct hike *h, const struct sa_update *u,
 		    struct sa_recs *out)
 {
 	const struct ike_sa *sa = u->ike;
-	struct ike_view v;
+	struct ike_view v, pre;
 	int rc;
 
 	if (!sa)
@@ -692,16 +692,26 @@ int sa_codec_update(struct hike *h, const struct sa_update *u,
 		return 0;	/* see sa_codec.h: not replicated */
 	if (u->owns_ike && u->delete_ike)
 		return 0;	/* never reached the standbys */
-	rc = push_children(h, u, sa_codec_ike_id(sa), v.conn, out);
+	rc = 0;
+	if (!u->delete_ike && !update_is_light(u)) {
+		/* whole SA first (its Child SAs need it), window unmoved */
+		pre = v;
+		pre.peer_next = sa->sa_peer_next;
+		pre.our_next = sa->sa_our_next;
+		pre.own_unacked = sa->sa_req.kind != IKE_REQ_NONE;
+		pre.resp = &sa->sa_resp;
+		rc = push_ike_add(h, sa, &pre, out);
+	}
+	if (!rc)
+		rc = push_children(h, u, sa_codec_ike_id(sa), v.conn, out);
 	if (!rc && u->ike_new && u->owns_ike_new)
 		rc = push_ike_rekey(h, u, out);
 	if (rc)
 		return rc;
 	if (u->delete_ike)
 		return push_ike_delete(sa, out);
-	if (update_is_light(u))
-		return push_ike_update(sa, &v, out);
-	return push_ike_add(h, sa, &v, out);
+	/* last: the window moves, with the response that moved it */
+	return push_ike_update(sa, &v, out);
 }
 
 /* ------------------------------------------------- IKE SA, decoding */

@@ -54,10 +54,12 @@ uint64_t sa_codec_ike_id(const struct ike_sa *sa);
 
 /*
  * The records of update u, before it is applied:
+ *   - the IKE SA whole (IkeSaAdd, an upsert) with its message-ID window
+ *     not yet moved, unless only the window / state / addresses change;
  *   - Child SA deletes, then Child SA adds (a rekey as ChildSaRekey);
  *   - an IKE rekey's successor (whole) and the Child SAs it inherits;
- *   - last the IKE SA itself: IkeSaDelete, a whole IkeSaAdd (upsert), or
- *     an IkeSaUpdate when only the window / state / addresses move,
+ *   - last IkeSaDelete, or the IkeSaUpdate moving the window (with the
+ *     response bytes and the new state),
  * so a record prefix (the active died mid-batch) never holds a moved
  * message-ID window without the SAs that answer created.  A half-open
  * SA (IKE_SA_INIT) yields no records: a standby could not finish its
