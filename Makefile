@@ -69,6 +69,11 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# the IKE load generator drives tests/common/initiator.c
+$(B)/bench/ike_load: $(B)/obj/tests/bench/ike_load.o $(TCOMMON_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Everything CI runs; ends with "N passed, N failed".
 check:
 	tests/check
@@ -96,3 +101,21 @@ clean:
 	rm -rf $(B) build-san build-fuzz
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# --- install: hiked, hikectl, the systemd unit and an example config.
+# `make install PREFIX=/usr DESTDIR=/tmp/root` stages a package
+# (deploy/debian/build-deb.sh does so).
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/hike
+.PHONY: install
+install: $(BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(B)/hiked $(DESTDIR)$(SBINDIR)/hiked
+	install -m 0755 $(B)/hikectl $(DESTDIR)$(BINDIR)/hikectl
+	sed 's|@SBINDIR@|$(SBINDIR)|g' deploy/systemd/hiked.service >$(DESTDIR)$(UNITDIR)/hiked.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hiked.service
+	install -m 0644 deploy/systemd/hiked.example.yaml $(DESTDIR)$(DOCDIR)/examples/hiked.yaml
+	install -m 0644 docs/config.md docs/deploy.md $(DESTDIR)$(DOCDIR)/
