@@ -114,6 +114,10 @@ int prop_conf_to_wire(const struct prop_conf *p, uint8_t num,
 /* The first DH group of a proposal, IKE_DH_NONE if none. */
 uint16_t prop_conf_dh(const struct prop_conf *p);
 
+/* RFC 7296 2.8.1: the lower of two nonces, first 16 octets. */
+void rekey_nonce_min(const uint8_t *a, size_t alen, const uint8_t *b,
+		     size_t blen, uint8_t out[16]);
+
 /* Offload work to the DH workers (inline when h->workers is NULL). */
 int sa_offload(struct hike *h, void (*work)(void *), void (*done)(void *, int),
 	       void *arg);

@@ -98,6 +98,18 @@ static int add_nonce_ke(struct child_ctx *x, uint16_t group)
 	return 0;
 }
 
+/* RFC 7296 2.8.1: the lowest of an exchange's two nonces (its first 16
+ * octets: enough to order random nonces). */
+void rekey_nonce_min(const uint8_t *a, size_t alen, const uint8_t *b,
+		     size_t blen, uint8_t out[16])
+{
+	uint8_t x[16] = { 0 }, y[16] = { 0 };
+
+	memcpy(x, a, alen < 16 ? alen : 16);
+	memcpy(y, b, blen < 16 ? blen : 16);
+	memcpy(out, memcmp(x, y, 16) <= 0 ? x : y, 16);
+}
+
 static struct child_sa *child_by_out(struct ike_sa *sa, uint32_t spi)
 {
 	struct child_sa *c;
@@ -163,6 +175,9 @@ static int new_child(struct child_ctx *x)
 	x->u->child_add[x->u->nchild_add++] = c;
 	x->u->kind = old ? SA_UPD_CHILD_SA_REKEY : SA_UPD_CHILD_SA_ADD;
 	x->u->child_rekeyed = old;
+	if (old)
+		rekey_nonce_min(m->nonce.data, m->nonce.len, x->nr, NONCE_LEN,
+				x->u->rekey_nonce);
 	ike_sa_log(x->h, sa, LOG_INFO_, "CREATE_CHILD_SA: %s %08x/%08x%s",
 		   old ? "rekeyed child as" : "new child", c->csa_spi_in,
 		   c->csa_spi_out, cr.gir ? " with PFS" : "");

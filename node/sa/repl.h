@@ -78,6 +78,8 @@ struct sa_update {
 	struct child_sa *child_rekeyed;	/* CHILD_SA_REKEY: the old SA, kept
 					   as REKEYED until its DELETE */
 	bool rekeyed_by_us;		/* we delete child_rekeyed ourselves */
+	uint8_t rekey_nonce[16];	/* peer's rekey: its lowest nonce,
+					   kept on child_rekeyed (2.8.1) */
 	bool owns_ike, owns_ike_new;	/* staged objects not applied yet */
 
 	bool delete_ike;		/* after sending: remove ike */

@@ -161,7 +161,8 @@ static struct child_sa *child_due(struct ike_sa *sa, uint64_t now,
 	struct child_sa *c;
 
 	for (c = sa->sa_children; c; c = c->csa_next) {
-		if (c->csa_state == CHILD_SA_REKEYED && c->csa_delete_due)
+		if (c->csa_delete_due && (c->csa_state == CHILD_SA_REKEYED ||
+					   c->csa_state == CHILD_SA_INSTALLED))
 			return c;
 		if (c->csa_state != CHILD_SA_INSTALLED &&
 		    c->csa_state != CHILD_SA_REKEYED)
@@ -187,7 +188,7 @@ static void start_due(struct hike *h, struct ike_sa *sa, uint64_t now)
 	if (sa->sa_rekey_ms && now >= sa->sa_rekey_ms) {
 		rc = ike_req_rekey_ike(h, sa);
 	} else if ((c = child_due(sa, now, &expire))) {
-		rc = expire || c->csa_state == CHILD_SA_REKEYED ?
+		rc = expire || c->csa_delete_due ?
 		     send_simple(h, sa, IKE_REQ_DELETE_CHILD, c) :
 		     ike_req_rekey_child(h, sa, c);
 	} else if (dpd && now >= sa->sa_last_rx_ms + dpd) {
@@ -248,7 +249,7 @@ uint64_t ike_sa_next_deadline(struct hike *h, const struct ike_sa *sa)
 	t = min_nz(t, sa->sa_rekey_ms);
 	for (c = sa->sa_children; c; c = c->csa_next) {
 		t = min_nz(t, c->csa_expire_ms);
-		if (c->csa_state == CHILD_SA_REKEYED && c->csa_delete_due)
+		if (c->csa_delete_due)
 			t = min_nz(t, 1);
 		if (c->csa_state == CHILD_SA_INSTALLED)
 			t = min_nz(t, c->csa_rekey_ms);

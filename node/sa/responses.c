@@ -169,7 +169,22 @@ void ike_rekey_child_done(struct hike *h, struct ike_sa *sa,
 	if (!rc)
 		rc = initiator_child(h, sa, rx->msg, gir_len ? gir : NULL,
 				     gir_len, c);
-	ike_req_clear(&sa->sa_req);
+	if (!rc && old && old->csa_state == CHILD_SA_REKEYED &&
+	    !old->csa_delete_due) {
+		/* RFC 7296 2.8.1: the peer rekeyed it too.  The exchange with
+		 * the lowest nonce made the redundant SA; its initiator
+		 * deletes it, the other one deletes the old SA. */
+		uint8_t ours[16];
+
+		rekey_nonce_min(sa->sa_req.nonce, sa->sa_req.nonce_len,
+				rx->msg->nonce.data, rx->msg->nonce.len, ours);
+		if (memcmp(ours, old->csa_peer_rekey_nonce, 16) < 0) {
+			c->csa_delete_due = true;	/* ours lost */
+			old = NULL;
+		}
+		ike_sa_log(h, sa, LOG_INFO_, "child rekey collision on %08x: "
+			   "ours %s", c->csa_rekey_of, old ? "wins" : "loses");
+	}
 	if (!rc) {
 		u->child_add[u->nchild_add++] = c;
 		c = NULL;
@@ -179,6 +194,7 @@ void ike_rekey_child_done(struct hike *h, struct ike_sa *sa,
 		if (!rc)
 			u = NULL;
 	}
+	ike_req_clear(&sa->sa_req);
 	if (rc)
 		ike_sa_log(h, sa, LOG_WARN_, "child rekey failed: %d", rc);
 	child_sa_free(c);

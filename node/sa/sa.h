@@ -76,7 +76,10 @@ struct child_sa {
 	struct ike_ts csa_ts_local[CHILD_MAX_TS];	/* TSr for us */
 	struct ike_ts csa_ts_remote[CHILD_MAX_TS];	/* TSi */
 	uint32_t csa_rekey_of;		/* spi_in of the SA this one replaces */
-	bool csa_delete_due;		/* we rekeyed it: send its DELETE */
+	bool csa_delete_due;		/* we send its DELETE (we rekeyed it,
+					   or it lost a rekey collision) */
+	uint8_t csa_peer_rekey_nonce[16];	/* RFC 7296 2.8.1: the lowest
+					   nonce of the peer's rekey of it */
 	uint64_t csa_created_ms;
 	uint64_t csa_rekey_ms, csa_expire_ms;	/* absolute, 0 = never */
 	/* ESP counters for a cluster takeover (sync/esp_counters.c, RFC

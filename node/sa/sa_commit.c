@@ -117,6 +117,9 @@ static void apply_children(struct hike *h, struct sa_update *u, bool send)
 	if (u->child_rekeyed) {
 		child_sa_set_state(h, u->child_rekeyed, CHILD_SA_REKEYED);
 		u->child_rekeyed->csa_delete_due = u->rekeyed_by_us;
+		if (!u->rekeyed_by_us)
+			memcpy(u->child_rekeyed->csa_peer_rekey_nonce,
+			       u->rekey_nonce, sizeof(u->rekey_nonce));
 	}
 	for (i = 0; i < u->nchild_add; i++) {
 		c = u->child_add[i];

@@ -731,6 +731,8 @@ int ini_create_child_resp(struct ini *x, const uint8_t *buf, size_t len)
 		rc = err;
 		goto out;
 	}
+	if (m->nonce.len >= sizeof(x->last_nr))
+		memcpy(x->last_nr, m->nonce.data, sizeof(x->last_nr));
 	if (x->pend_kex && m->count_enc[IKE_PL_KE]) {
 		gir_len = sizeof(gir);
 		rc = kex_derive(x->pend_kex, m->ke.data, m->ke.len, gir, &gir_len);
@@ -836,5 +838,120 @@ int ini_answer(struct ini *x, const uint8_t *req, size_t req_len,
 out:
 	free(pt);
 	free(m);
+	return rc;
+}
+
+/* One transform of each type from the offered proposal. */
+static void first_of_each(const struct ike_proposal *in, struct ike_proposal *out)
+{
+	bool seen[6] = { false };
+	uint8_t i;
+
+	*out = *in;
+	out->ntr = 0;
+	for (i = 0; i < in->ntr; i++)
+		if (in->tr[i].type < 6 && !seen[in->tr[i].type]) {
+			seen[in->tr[i].type] = true;
+			out->tr[out->ntr++] = in->tr[i];
+		}
+}
+
+static int answer_child_payloads(struct ini *x, const struct ike_msg *q,
+				 struct ike_msg *r, uint8_t *pub, size_t *pub_len,
+				 uint8_t *gir, size_t *gir_len)
+{
+	struct ini_child *c = &x->child[x->nchild];
+	struct child_keys k;
+	struct kex *kex = NULL;
+	uint8_t spi[4];
+	int rc = 0;
+
+	if (!ike_msg_add(r, IKE_PL_SA, true) || !ike_msg_add(r, IKE_PL_NONCE, true))
+		return -ENOSPC;
+	first_of_each(&q->sa.prop[0], &r->sa.prop[0]);
+	r->sa.nprop = 1;
+	if (!q->count_enc[IKE_PL_KE]) {		/* no PFS: no DH transform */
+		uint8_t i, n = 0;
+
+		for (i = 0; i < r->sa.prop[0].ntr; i++)
+			if (r->sa.prop[0].tr[i].type != IKE_TRANSFORM_DH)
+				r->sa.prop[0].tr[n++] = r->sa.prop[0].tr[i];
+		r->sa.prop[0].ntr = n;
+	}
+	fill(x, spi, 4);
+	memcpy(r->sa.prop[0].spi, spi, 4);
+	memset(c, 0, sizeof(*c));
+	c->spi_i = get32(spi);
+	c->spi_r = get32(q->sa.prop[0].spi);
+	prop_to_esp_suite(&r->sa.prop[0], &c->suite);
+	fill(x, x->ans_nr, sizeof(x->ans_nr));
+	memcpy(x->ans_ni, q->nonce.data, q->nonce.len < 32 ? q->nonce.len : 32);
+	r->nonce.data = x->ans_nr;
+	r->nonce.len = sizeof(x->ans_nr);
+	*gir_len = 0;
+	if (c->suite.dh != IKE_DH_NONE && q->count_enc[IKE_PL_KE]) {
+		kex = new_kex(x, q->ke.group);
+		*gir_len = KEX_MAX_SECRET;
+		rc = !kex ? -EINVAL : kex_public(kex, pub, pub_len);
+		if (!rc)
+			rc = kex_derive(kex, q->ke.data, q->ke.len, gir, gir_len);
+		kex_free(kex);
+		if (rc || !ike_msg_add(r, IKE_PL_KE, true))
+			return rc ? rc : -ENOSPC;
+		r->ke.group = q->ke.group;
+		r->ke.data = pub;
+		r->ke.len = *pub_len;
+	}
+	if (!ike_msg_add(r, IKE_PL_TSI, true) || !ike_msg_add(r, IKE_PL_TSR, true))
+		return -ENOSPC;
+	r->tsi = q->tsi;
+	r->tsr = q->tsr;
+	/* the responder started this exchange: its "i" keys are the
+	 * direction towards us; c->keys stays "us -> responder" in .ei */
+	rc = child_keys_derive(x->suite.prf, &c->suite, x->keys.sk_d,
+			       x->keys.d_len, *gir_len ? gir : NULL, *gir_len,
+			       q->nonce.data, q->nonce.len, x->ans_nr,
+			       sizeof(x->ans_nr), &k);
+	if (!rc) {
+		c->keys = k;
+		memcpy(c->keys.ei, k.er, sizeof(k.er));
+		memcpy(c->keys.ai, k.ar, sizeof(k.ar));
+		memcpy(c->keys.er, k.ei, sizeof(k.ei));
+		memcpy(c->keys.ar, k.ai, sizeof(k.ai));
+		c->live = true;
+		x->nchild++;
+	}
+	OPENSSL_cleanse(&k, sizeof(k));
+	return rc;
+}
+
+int ini_answer_child(struct ini *x, const uint8_t *req, size_t req_len,
+		     uint8_t *buf, size_t cap, size_t *len)
+{
+	struct ike_msg *q = calloc(1, sizeof(*q)), *r = calloc(1, sizeof(*r));
+	uint8_t *pt = malloc(IKE_MSG_MAX), pub[KEX_MAX_PUB], gir[KEX_MAX_SECRET];
+	size_t pub_len = sizeof(pub), gir_len = 0;
+	struct ike_hdr h;
+	int rc = -ENOMEM;
+
+	if (!q || !r || !pt || x->nchild >= 8)
+		goto out;
+	rc = ini_open(x, req, req_len, q, pt, IKE_MSG_MAX);
+	if (!rc && (q->hdr.exchange != IKE_CREATE_CHILD_SA || !q->sa.nprop ||
+		    q->sa.prop[0].spi_len != 4))
+		rc = -EINVAL;
+	if (rc)
+		goto out;
+	hdr_init(x, IKE_CREATE_CHILD_SA, q->hdr.msgid, &h);
+	h.flags |= IKE_FLAG_RESPONSE;
+	ike_msg_init(r, &h);
+	rc = answer_child_payloads(x, q, r, pub, &pub_len, gir, &gir_len);
+	if (!rc)
+		rc = seal(x, r, buf, cap, len);
+out:
+	OPENSSL_cleanse(gir, sizeof(gir));
+	free(pt);
+	free(q);
+	free(r);
 	return rc;
 }

@@ -91,6 +91,9 @@ struct ini {
 	uint32_t pend_spi;		/* our new child SPI */
 	uint64_t pend_ike_spi;
 	uint32_t pend_rekey_spi;	/* spi_i of the child rekeyed */
+	/* nonces of the last CREATE_CHILD_SA exchanges (2.8.1 tests) */
+	uint8_t last_nr[32];		/* Nr of the last response we got */
+	uint8_t ans_ni[32], ans_nr[32];	/* of the last request we answered */
 	/* the delete a DELETE response named */
 	uint32_t deleted_spis[8];
 	unsigned ndeleted;
@@ -132,6 +135,12 @@ int ini_info_resp(struct ini *x, const uint8_t *buf, size_t len);
  * empty INFORMATIONAL answer; *ndelete gets its count of DELETEs. */
 int ini_answer(struct ini *x, const uint8_t *req, size_t req_len,
 	       uint8_t *buf, size_t cap, size_t *len, uint8_t *ndelete);
+
+/* Answer the responder's CREATE_CHILD_SA (a Child SA rekey it started):
+ * take its first proposal, our own SPI and nonce, [KEr], echo the
+ * selectors; the new Child SA is appended to x->child. */
+int ini_answer_child(struct ini *x, const uint8_t *req, size_t req_len,
+		     uint8_t *buf, size_t cap, size_t *len);
 
 /* Decrypt any message from the responder into m (pt holds the inner
  * payloads).  0, -EBADMSG (ICV) or -EINVAL. */

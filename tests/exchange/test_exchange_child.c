@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "sa/exchange.h"
 
 static const char yaml[] =
 	"ike: { retransmit_base: 100ms, retransmit_tries: 2 }\n"
@@ -283,6 +284,109 @@ static void test_msgid_window(void **state)
 	assert_int_equal(info_exchange(t, &t->x, false, -1), 0);
 }
 
+/* child_rekey (50 min by default) passes:
+ *   <-- CREATE_CHILD_SA { N(REKEY_SA), SA, Ni, TSi, TSr }   (ours #0)
+ *   --> { SA, Nr, TSi, TSr }
+ *   <-- INFORMATIONAL { D(ESP, old) }                        (ours #1)
+ *   --> { } */
+static void test_responder_rekeys_child(void **state)
+{
+	struct t *t = *state;
+	struct world *w = t->w;
+	struct ike_sa *sa = ike_sa_find(&w->h, t->x.rspi);
+	uint8_t ans[IKE_MSG_MAX], ndel = 0;
+	size_t ans_len;
+	uint32_t old_in = t->x.child[0].spi_r;
+
+	w->now_s += 50 * 60 + 1;
+	w->nout = 0;
+	ike_sa_timer_fire(&w->h, sa);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(sa->sa_req.kind, IKE_REQ_REKEY_CHILD);
+	assert_int_equal(ini_answer_child(&t->x, w->out[0].buf, w->out[0].len,
+					  ans, sizeof(ans), &ans_len), 0);
+	w_rx(w, ans, ans_len);
+	assert_int_equal(t->x.nchild, 2);
+	check_child(t, 1);
+	assert_int_equal(child_sa_find(&w->h, old_in)->csa_state,
+			 CHILD_SA_REKEYED);
+	/* the DELETE of the old one went out right away */
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(sa->sa_req.kind, IKE_REQ_DELETE_CHILD);
+	assert_int_equal(ini_answer(&t->x, w->out[0].buf, w->out[0].len, ans,
+				    sizeof(ans), &ans_len, &ndel), 0);
+	assert_int_equal(ndel, 1);
+	w_rx(w, ans, ans_len);
+	assert_null(child_sa_find(&w->h, old_in));
+	assert_int_equal(child_sa_count(&w->h), 1);
+	assert_int_equal(sa->sa_req.kind, IKE_REQ_NONE);
+}
+
+/* RFC 7296 2.8.1: both ends rekey the same Child SA at once.  The
+ * exchange holding the lowest of the four nonces created the redundant
+ * SA; if that is ours we delete our new SA, else the old one. */
+static bool rekey_collision(struct t *t, uint32_t rnd)
+{
+	struct world *w = t->w;
+	struct ike_sa *sa = ike_sa_find(&w->h, t->x.rspi);
+	uint8_t req[IKE_MSG_MAX], ans[IKE_MSG_MAX], pt[IKE_MSG_MAX];
+	uint8_t ours[16], peers[16];
+	size_t req_len, ans_len;
+	uint32_t old_in = t->x.child[0].spi_r, want, got;
+	struct ike_msg *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	w->now_s += 50 * 60 + 1;
+	w->nout = 0;
+	w->rnd = rnd;				/* varies our nonce */
+	ike_sa_timer_fire(&w->h, sa);		/* <-- our rekey of C */
+	assert_int_equal(w->nout, 1);
+	memcpy(req, w->out[0].buf, w->out[0].len);
+	req_len = w->out[0].len;
+	/* --> the peer's rekey of C crosses it; we answer it */
+	assert_int_equal(child_exchange(t, INI_REKEY_CHILD, 0, false), 0);
+	assert_int_equal(child_sa_find(&w->h, old_in)->csa_state,
+			 CHILD_SA_REKEYED);
+	/* --> the peer answers ours */
+	assert_int_equal(ini_answer_child(&t->x, req, req_len, ans, sizeof(ans),
+					  &ans_len), 0);
+	w_rx(w, ans, ans_len);
+	assert_int_equal(child_sa_count(&w->h), 3);
+	assert_int_equal(w->nout, 1);		/* <-- D(ESP, loser) */
+	rekey_nonce_min(t->x.ans_ni, 32, t->x.ans_nr, 32, ours);
+	rekey_nonce_min(t->x.pend_ni, 32, t->x.last_nr, 32, peers);
+	want = memcmp(ours, peers, 16) < 0 ? t->x.child[2].spi_r : old_in;
+	assert_int_equal(ini_open(&t->x, w->out[0].buf, w->out[0].len, m, pt,
+				  sizeof(pt)), 0);
+	assert_int_equal(m->ndelete, 1);
+	assert_int_equal(m->del[0].nspi, 1);
+	got = (uint32_t)m->del[0].spis[0] << 24 | (uint32_t)m->del[0].spis[1] << 16 |
+	      (uint32_t)m->del[0].spis[2] << 8 | m->del[0].spis[3];
+	assert_int_equal(got, want);
+	free(m);
+	return want == old_in;
+}
+
+/* Both outcomes, over a few nonces. */
+static void test_rekey_collision(void **state)
+{
+	bool won = false, lost = false;
+	uint32_t rnd;
+	void *st;
+
+	(void)state;
+	for (rnd = 1; rnd < 32 && !(won && lost); rnd++) {
+		assert_int_equal(setup(&st), 0);
+		if (rekey_collision(st, rnd))
+			won = true;
+		else
+			lost = true;
+		teardown(&st);
+	}
+	assert_true(won);
+	assert_true(lost);
+}
+
 /* SIGHUP: a new conf replaces the old one, which is freed; the SA now
  * points into the new one and keeps working (valgrind would catch a
  * dangling pointer). */
@@ -316,6 +420,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msgid_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_responder_rekeys_child, setup, teardown),
+		cmocka_unit_test(test_rekey_collision),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
