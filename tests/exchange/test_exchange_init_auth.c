@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "harness.h"
 
 static const char yaml[] =
@@ -383,6 +385,41 @@ static void test_bad_icv(void **state)
 	ini_free(&x);
 }
 
+/* log.keylog: one line per IKE SA for Wireshark's IKEv2 decryption
+ * table: SPIs, SK_ei, SK_er, "cipher", SK_ai, SK_ar, "integrity". */
+static void test_keylog(void **state)
+{
+	struct world *w = *state;
+	char path[] = "/tmp/hike-keylog-XXXXXX", line[1024], want[256];
+	struct ini x;
+	struct ini_conf c;
+	size_t i, o;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(w->h.conf->log.keylog, sizeof(w->h.conf->log.keylog), "%s", path);
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(w_establish(w, &x), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(path);
+	o = (size_t)snprintf(want, sizeof(want), "%016llx,%016llx,",
+			     (unsigned long long)x.ispi,
+			     (unsigned long long)x.rspi);
+	for (i = 0; i < x.keys.e_len; i++)
+		o += (size_t)snprintf(want + o, sizeof(want) - o, "%02x",
+				      x.keys.sk_ei[i]);
+	assert_memory_equal(line, want, o);
+	assert_non_null(strstr(line, ",\"AES-GCM-256 with 16 octet ICV [RFC5282]\",,,\"NONE [RFC4306]\"\n"));
+	ini_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +437,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cp_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msgid_sync_echo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_icv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keylog, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
