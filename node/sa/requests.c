@@ -210,12 +210,17 @@ void ike_sa_timer_fire(struct hike *h, struct ike_sa *sa)
 			ike_sa_timer_update(h, sa);
 		return;
 	}
-	if (sa->sa_expire_ms && now >= sa->sa_expire_ms) {
-		ike_sa_delete_local(h, sa, "hard lifetime");
-		return;
-	}
 	if (sa->sa_flags & IKE_SA_F_BUSY)
 		return;		/* an update in flight re-arms on commit */
+	/* RFC 7296 2.8: at the hard lifetime, tell the peer (DELETE, with
+	 * its own retransmissions) unless a request is already out */
+	if (sa->sa_expire_ms && now >= sa->sa_expire_ms &&
+	    sa->sa_req.kind == IKE_REQ_NONE) {
+		ike_sa_log(h, sa, LOG_INFO_, "hard lifetime reached");
+		if (ike_sa_start_delete(h, sa))
+			ike_sa_delete_local(h, sa, "hard lifetime");
+		return;
+	}
 	if (sa->sa_req.kind != IKE_REQ_NONE)
 		retransmit(h, sa, now);
 	else
@@ -243,9 +248,10 @@ uint64_t ike_sa_next_deadline(struct hike *h, const struct ike_sa *sa)
 
 	if (sa->sa_state == IKE_SA_HALF_OPEN)
 		return sa->sa_created_ms + HALF_OPEN_TIMEOUT_MS;
-	t = min_nz(t, sa->sa_expire_ms);
+	/* an outstanding request first: its answer or its timeout */
 	if (sa->sa_req.kind != IKE_REQ_NONE)
-		return min_nz(t, sa->sa_req.sent_ms + rto_ms(h, sa->sa_req.tries));
+		return sa->sa_req.sent_ms + rto_ms(h, sa->sa_req.tries);
+	t = min_nz(t, sa->sa_expire_ms);
 	t = min_nz(t, sa->sa_rekey_ms);
 	for (c = sa->sa_children; c; c = c->csa_next) {
 		t = min_nz(t, c->csa_expire_ms);

@@ -387,6 +387,33 @@ static void test_rekey_collision(void **state)
 	assert_true(lost);
 }
 
+/* The IKE SA's hard lifetime (4 h by default):
+ *   <-- INFORMATIONAL { D(IKE) }   --> { }   and it is gone. */
+static void test_hard_lifetime(void **state)
+{
+	struct t *t = *state;
+	struct world *w = t->w;
+	struct ike_sa *sa = ike_sa_find(&w->h, t->x.rspi);
+	uint8_t ans[IKE_MSG_MAX], ndel = 0;
+	size_t ans_len;
+
+	sa->sa_rekey_ms = 0;		/* no rekey first: straight to expiry */
+	for (struct child_sa *c = sa->sa_children; c; c = c->csa_next)
+		c->csa_rekey_ms = c->csa_expire_ms = 0;
+	sa->sa_conn = NULL;		/* and no DPD */
+	w->now_s += 4 * 3600 + 1;
+	w->nout = 0;
+	ike_sa_timer_fire(&w->h, sa);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(sa->sa_state, IKE_SA_DELETING);
+	assert_int_equal(ini_answer(&t->x, w->out[0].buf, w->out[0].len, ans,
+				    sizeof(ans), &ans_len, &ndel), 0);
+	assert_int_equal(ndel, 1);
+	w_rx(w, ans, ans_len);
+	assert_int_equal(ike_sa_count(&w->h), 0);
+	assert_int_equal(child_sa_count(&w->h), 0);
+}
+
 /* SIGHUP: a new conf replaces the old one, which is freed; the SA now
  * points into the new one and keeps working (valgrind would catch a
  * dangling pointer). */
@@ -422,6 +449,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conf_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_responder_rekeys_child, setup, teardown),
 		cmocka_unit_test(test_rekey_collision),
+		cmocka_unit_test_setup_teardown(test_hard_lifetime, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -385,6 +385,32 @@ static void test_bad_icv(void **state)
 	ini_free(&x);
 }
 
+/* A half-open SA whose IKE_AUTH never comes is gone after 30 s. */
+static void test_half_open_timeout(void **state)
+{
+	struct world *w = *state;
+	struct ike_sa *sa;
+	struct ini x;
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(ini_sa_init_resp(&x, w->out[0].buf, w->out[0].len), 0);
+	sa = ike_sa_find(&w->h, x.rspi);
+	assert_non_null(sa);
+	w->now_s += 29;
+	ike_sa_timer_fire(&w->h, sa);
+	assert_int_equal(ike_sa_count(&w->h), 1);
+	w->now_s += 2;
+	ike_sa_timer_fire(&w->h, sa);
+	assert_int_equal(ike_sa_count(&w->h), 0);
+	assert_int_equal(ike_sa_half_open_count(&w->h), 0);
+	ini_free(&x);
+}
+
 /* log.keylog: one line per IKE SA for Wireshark's IKEv2 decryption
  * table: SPIs, SK_ei, SK_er, "cipher", SK_ai, SK_ar, "integrity". */
 static void test_keylog(void **state)
@@ -438,6 +464,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_msgid_sync_echo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_icv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keylog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_timeout, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
