@@ -36,6 +36,8 @@ struct sa_init_job {
 	bool certreq;
 	uint8_t certreq_data[CERT_MAX_CAS * CERT_HASH_LEN];
 	size_t certreq_len;
+	/* NAT_DETECTION_*_IP data: the response borrows it until encoded */
+	uint8_t natd_src[NATD_LEN], natd_dst[NATD_LEN];
 	int rc;
 };
 
@@ -230,7 +232,7 @@ static const uint8_t sig_hash_algs[] = {
 static int build_response(struct sa_init_job *j, struct ike_msg *m)
 {
 	struct ike_sa *sa = j->sa;
-	uint8_t src[NATD_LEN], dst[NATD_LEN];
+	uint8_t *src = j->natd_src, *dst = j->natd_dst;
 	struct ike_hdr hdr;
 
 	ike_sa_hdr(sa, IKE_SA_INIT, 0, true, &hdr);

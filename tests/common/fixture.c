@@ -168,7 +168,10 @@ static int keys_line(struct fx_keys *k, const char *name, const char *v)
 	};
 
 	if (!strcmp(name, "suite")) {
-		snprintf(k->suite, sizeof(k->suite), "%s", v);
+		size_t n = strnlen(v, sizeof(k->suite) - 1);
+
+		memcpy(k->suite, v, n);	/* a long suite name is cut short */
+		k->suite[n] = '\0';
 		return 0;
 	}
 	if (!strcmp(name, "encr")) { k->encr = (uint16_t)atoi(v); return 0; }

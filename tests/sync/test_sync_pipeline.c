@@ -72,7 +72,7 @@ static void test_batching(void **state)
 	struct pair c;
 	struct tcommit k[10];
 	uint64_t before;
-	char key[8];
+	char key[16];
 
 	(void)state;
 	p_init(&c);
@@ -97,7 +97,7 @@ static void test_batch_max(void **state)
 	struct tnode *p[1] = { &a };
 	struct sync_conf conf = t_conf(&a, 1);
 	struct tcommit k[10];
-	char key[8];
+	char key[16];
 	uint64_t before;
 
 	(void)state;
