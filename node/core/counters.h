@@ -32,6 +32,7 @@
 	X(DROP_ESP_TS,         "drop.esp.ts",          "inner packet outside the Child SA selectors") \
 	X(DROP_ESP_NO_POLICY,  "drop.esp.no_policy",   "outbound packet matched no Child SA") \
 	X(DROP_ESP_SEQ_EXHAUSTED, "drop.esp.seq_exhausted", "outbound sequence number space used up") \
+	X(DROP_ESP_SEQ_UNSYNCED, "drop.esp.seq_unsynced", "outbound counter at its replicated limit") \
 	X(IKE_SA_INIT_RECEIVED, "ike.sa_init.received", "IKE_SA_INIT requests received") \
 	X(IKE_SA_ESTABLISHED,  "ike.sa.established",   "IKE SAs established") \
 	X(IKE_SA_DELETED,      "ike.sa.deleted",       "IKE SAs deleted") \

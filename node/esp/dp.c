@@ -34,6 +34,7 @@ static void dp_drop(struct esp_dp *dp, enum esp_drop why)
 		[ESP_DROP_TS] = CNT_DROP_ESP_TS,
 		[ESP_DROP_NOPOLICY] = CNT_DROP_ESP_NO_POLICY,
 		[ESP_DROP_SEQ_EXHAUSTED] = CNT_DROP_ESP_SEQ_EXHAUSTED,
+		[ESP_DROP_SEQ_LIMIT] = CNT_DROP_ESP_SEQ_UNSYNCED,
 	};
 
 	if (why <= ESP_DROP_NONE || why >= ESP_DROP_MAX)

@@ -64,6 +64,8 @@ enum esp_drop {
 	ESP_DROP_NOSPACE,	/* output buffer too small */
 	ESP_DROP_CRYPTO,	/* internal crypto failure */
 	ESP_DROP_NOPOLICY,	/* outbound: no SA covers the packet */
+	ESP_DROP_SEQ_LIMIT,	/* outbound: counter at the replicated limit,
+				   waiting for the cluster to confirm more */
 	ESP_DROP_MAX
 };
 
@@ -110,6 +112,8 @@ struct esp_sa_params {
 	uint32_t replay_window;		/* 0 = ESP_REPLAY_DEFAULT */
 	uint64_t seq_out;		/* last sent (0 for a new SA) */
 	uint64_t seq_in;		/* highest received (0 for a new SA) */
+	uint64_t seq_limit;		/* last number it may send; 0 = no limit
+					   (cluster: the confirmed reservation) */
 	struct esp_limits soft, hard;	/* per direction */
 	uint32_t sync_every;		/* packets between ESP_EV_SYNC; 0 off */
 	esp_event_cb cb;
@@ -138,6 +142,7 @@ struct esp_sa {
 
 	uint64_t sa_seq_out;		/* last sequence number sent */
 	uint64_t sa_seq_soft;		/* ESP_EV_SOFT when reached */
+	uint64_t sa_seq_limit;		/* never send beyond (esp_sa_set_limit) */
 	struct esp_replay sa_replay;
 	struct esp_limits sa_soft, sa_hard;
 	bool sa_soft_fired, sa_expired;
@@ -192,6 +197,15 @@ void esp_sa_counters(const struct esp_sa *sa, uint64_t *out_seq,
  * 0 or -EINVAL.
  */
 int esp_sa_jump(struct esp_sa *sa, uint64_t out_seq_min, uint64_t in_highest);
+
+/*
+ * Cluster: the highest sequence number the SA may send, i.e. the counter
+ * reservation the standbys are known to hold (sync/esp_counters.h).  At
+ * the limit esp_encap() drops with ESP_DROP_SEQ_LIMIT instead of sending a
+ * number a new active could send again.  Never lowered below what was
+ * sent; UINT64_MAX lifts it.
+ */
+void esp_sa_set_limit(struct esp_sa *sa, uint64_t limit);
 
 /* Last sequence number the SA may send: 2^32 - 1, or 2^64 - 1 with ESN. */
 static inline uint64_t esp_sa_seq_max(const struct esp_sa *sa)

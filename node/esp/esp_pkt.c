@@ -56,6 +56,8 @@ int esp_encap(struct esp_sa *sa, const uint8_t *in, size_t inlen,
 		return esp_fail(sa, ESP_DROP_EXPIRED, why, -EKEYEXPIRED);
 	if (sa->sa_seq_out >= esp_sa_seq_max(sa))
 		return esp_fail(sa, ESP_DROP_SEQ_EXHAUSTED, why, -EOVERFLOW);
+	if (sa->sa_seq_out >= sa->sa_seq_limit)
+		return esp_fail(sa, ESP_DROP_SEQ_LIMIT, why, -EAGAIN);
 	if (esp_payload(sa, in, inlen, &pl, &plen, &nh))
 		return esp_fail(sa, ESP_DROP_PROTO, why, -EINVAL);
 	/* RFC 4303 2.4: the trailer must end on the cipher's alignment */

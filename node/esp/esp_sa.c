@@ -27,6 +27,7 @@ static const char *const esp_drop_names[ESP_DROP_MAX] = {
 	[ESP_DROP_NOSPACE] = "no-space",
 	[ESP_DROP_CRYPTO] = "crypto",
 	[ESP_DROP_NOPOLICY] = "no-policy",
+	[ESP_DROP_SEQ_LIMIT] = "seq-unsynced",
 };
 
 const char *esp_drop_name(unsigned v)
@@ -84,6 +85,7 @@ static void esp_sa_copy(struct esp_sa *sa, const struct esp_sa_params *p)
 	memcpy(sa->sa_local_ts, p->local_ts, sizeof(p->local_ts));
 	memcpy(sa->sa_remote_ts, p->remote_ts, sizeof(p->remote_ts));
 	sa->sa_seq_out = p->seq_out;
+	sa->sa_seq_limit = p->seq_limit ? p->seq_limit : UINT64_MAX;
 	sa->sa_seq_soft = esp_seq_soft(p->esn);
 	sa->sa_soft = p->soft;
 	sa->sa_hard = p->hard;
@@ -200,4 +202,9 @@ int esp_sa_jump(struct esp_sa *sa, uint64_t out_seq_min, uint64_t in_highest)
 		return esp_replay_init(&sa->sa_replay, sa->sa_replay.rp_size,
 				       sa->sa_esn, in_highest);
 	return 0;
+}
+
+void esp_sa_set_limit(struct esp_sa *sa, uint64_t limit)
+{
+	sa->sa_seq_limit = limit < sa->sa_seq_out ? sa->sa_seq_out : limit;
 }

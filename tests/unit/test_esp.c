@@ -605,6 +605,30 @@ static void test_takeover_jump(void **state)
 	esp_sa_free(neu);
 }
 
+/* Cluster: the datapath never sends past the replicated reservation
+ * (sync/esp_counters.h); raising the limit lets it go on. */
+static void test_send_limit(void **state)
+{
+	struct esp_sa *sa = mk(&suites[0], false, false);
+	uint8_t pkt[400], in[64];
+	size_t n = ip4_udp(in, sizeof(in), "203.0.113.5", "203.0.113.200", 53), olen;
+	enum esp_drop why;
+
+	(void)state;
+	esp_sa_set_limit(sa, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(esp_encap(sa, in, n, pkt, sizeof(pkt), &olen, &why), 0);
+	assert_int_equal(esp_encap(sa, in, n, pkt, sizeof(pkt), &olen, &why), -EAGAIN);
+	assert_int_equal(why, ESP_DROP_SEQ_LIMIT);
+	assert_int_equal(sa->sa_seq_out, 3);		/* the refused one took no number */
+	esp_sa_set_limit(sa, 1);			/* never below what was sent */
+	assert_int_equal(sa->sa_seq_limit, 3);
+	esp_sa_set_limit(sa, 5);
+	assert_int_equal(esp_encap(sa, in, n, pkt, sizeof(pkt), &olen, &why), 0);
+	assert_memory_equal(pkt + 4, "\x00\x00\x00\x04", 4);
+	esp_sa_free(sa);
+}
+
 static void test_bad_params(void **state)
 {
 	struct esp_sa_params p;
@@ -643,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_esn_crossing),
 		cmocka_unit_test(test_limits_and_events),
 		cmocka_unit_test(test_takeover_jump),
+		cmocka_unit_test(test_send_limit),
 		cmocka_unit_test(test_bad_params),
 	};
 
