@@ -287,6 +287,18 @@ static void ld_finish(struct ld *l, struct ld_slot *s, int rc, double now)
 	l->busy--;
 }
 
+/* initiator.c derives the Child SPI from (seed * 29 + counter * 7) mod
+ * 256 only: 256 SPIs.  strongSwan's SAD refuses an outbound SPI it has
+ * already installed towards the same address, so give the SAs of each
+ * source address distinct values (unique up to 256 SAs per address:
+ * N <= 256 * NSRC).  7 * 183 == 1 (mod 256). */
+static void ld_child_spi(struct ld *l, struct ld_slot *s)
+{
+	uint8_t v = (uint8_t)(s->sa / l->o.nsrc);
+
+	s->x.counter = (uint8_t)((uint8_t)(v - s->x.c.seed * 29) * 183);
+}
+
 /* <-- IKE_SA_INIT response; then IKE_AUTH { IDi, AUTH, SAi2, TSi, TSr } --> */
 static void ld_on_init(struct ld *l, struct ld_slot *s, const uint8_t *buf,
 		       size_t len, double now)
@@ -307,8 +319,10 @@ static void ld_on_init(struct ld *l, struct ld_slot *s, const uint8_t *buf,
 			return;
 		}
 	}
-	if (!rc)
+	if (!rc) {
+		ld_child_spi(l, s);
 		rc = ini_auth(&s->x, s->req, PKT_MAX, &s->req_len);
+	}
 	if (rc) {
 		ld_finish(l, s, rc, now);
 		return;
@@ -498,6 +512,9 @@ static int ld_opts(int argc, char **argv, struct ld_opts *o)
 	if (!o->resp.s_addr || !o->src.s_addr || !o->n || !o->window ||
 	    !o->nsrc || !o->ports || o->window > 65536)
 		return -1;
+	if (o->n > 256 * o->nsrc)
+		fprintf(stderr, "ike_load: warning: more than 256 SAs per source "
+			"address repeat Child SPIs (strongSwan refuses them)\n");
 	return 0;
 }
 
