@@ -75,7 +75,9 @@ start_hiked() {
 		lab_die "hiked did not start: $(tail -5 "$LAB_DIR/hiked.out")"
 	RESP_PID=$(lab_pid hiked)
 }
-count_hiked() { lab_hikectl r --json status | jq -r '"\(.ike_sas) IKE SAs, \(.child_sas) Child SAs, \(.half_open) half-open"'; }
+count_hiked() {
+	lab_hikectl r --json status | jq -r '"\(.ike_sas) IKE SAs, \(.child_sas) Child SAs, \(.half_open) half-open; non-zero drops: \([.counters // {} | to_entries[] | select((.key | test("drop")) and .value > 0) | "\(.key)=\(.value)"] | join(" "))"'
+}
 stop_hiked() { lab_stop hiked; }
 
 # charon: a PSK connection for any initiator ID from any address (its own
@@ -97,6 +99,11 @@ start_charon() {
 }
 count_charon() { lab_swanctl r --stats | grep -E 'IKE_SAs:' | sed 's/^ *//'; }
 stop_charon() { lab_stop charon-r; }
+
+# udp_rcv_errors NS: the namespace's UDP RcvbufErrors so far.
+udp_rcv_errors() {
+	lab_exec "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) k[i] = $i; h = 1 } else for (i = 1; i <= NF; i++) if (k[i] == "RcvbufErrors") print $i }' /proc/net/snmp
+}
 
 results=$LAB_DIR/results
 : >"$results"
@@ -120,6 +127,7 @@ for round in $(seq "$ROUNDS"); do
 		grep '^RESULT' "$LAB_DIR/load.$who.$round.out" >>"$results" ||
 			lab_log "$who: no result: $(tail -3 "$LAB_DIR/load.$who.$round.out")"
 		lab_log "$who says: $("count_$who")"
+		lab_log "UDP receive errors (buffer overflows) initiator: $(udp_rcv_errors l), responder: $(udp_rcv_errors r)"
 		"stop_$who"
 	done
 done
