@@ -31,6 +31,7 @@ PSK=bench-psk-0123456789
 [ -x "$(lab_bin hiked)" ] || { echo "# $(lab_bin hiked) not built (make B=... or HIKE_BUILD=...)"; exit 1; }
 lab_init esp_tunnel
 # Benchmarks: quiet loggers on both sides.
+# shellcheck disable=SC2034 # read by lib_swan.sh
 LAB_CHARON_LOG="default 0 ike 0 cfg 0 net 0 enc 0 knl 0 lib 0 chd 0"
 
 lab_ns hi; lab_ns i; lab_ns r; lab_ns hr

@@ -36,6 +36,7 @@ for b in hiked bench/ike_load; do
 done
 [ "$NSRC" -le 155 ] || { echo "# NSRC at most 155 (192.0.2.100-254)"; exit 1; }
 lab_init ike_load
+# shellcheck disable=SC2034 # read by lib_swan.sh
 LAB_CHARON_LOG=${BENCH_CHARON_LOG:-"default 0 ike 0 cfg 0 net 0 enc 0 knl 0 lib 0 chd 0"}
 
 lab_ns l; lab_ns r
