@@ -88,7 +88,11 @@ int app_start(struct hike *h)
 	app_child_attach(h);
 	if ((rc = app_routes_sync(h)) < 0)
 		return rc;
-	return app_control(h);
+	if ((rc = app_control(h)) < 0)
+		return rc;
+	if ((rc = app_sync_start(h)) < 0)
+		return rc;
+	return h->sync ? app_sync_ctl_register(h) : 0;
 }
 
 void app_stop(struct hike *h)
@@ -97,6 +101,7 @@ void app_stop(struct hike *h)
 		return;
 	ctl_close(h->ctl);
 	h->ctl = NULL;
+	app_sync_stop(h);
 	if (h->app->nl)
 		app_routes_flush(h);
 	sa_set_child_ops(h, NULL, NULL);
@@ -111,7 +116,7 @@ void app_stop(struct hike *h)
 
 void app_conf_swapped(struct hike *h, const struct conf *old)
 {
-	(void)old;
+	sa_conf_swapped(h, old);
 	/* new connections may bring new protected networks; routes of
 	 * removed ones stay until restart (established SAs may use them) */
 	app_routes_sync(h);

@@ -11,7 +11,9 @@
 #ifndef HIKE_APP_H
 #define HIKE_APP_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct hike;
 struct conf;
@@ -32,6 +34,14 @@ void app_child_attach(struct hike *h);
  * pools via the TUN device (installed once, not per SA). */
 int app_routes_sync(struct hike *h);
 void app_routes_flush(struct hike *h);
+
+/* app_sync.c: the cluster (sync: corosync). */
+int app_sync_start(struct hike *h);
+void app_sync_stop(struct hike *h);
+int app_sync_ctl_register(struct hike *h);
+/* ESP counters reported by the datapath (every sync_every packets). */
+void app_sync_esp_report(struct hike *h, uint32_t spi_in, uint64_t out, uint64_t in);
+void app_sync_status(struct hike *h, json_t *status);
 
 /* app_ctl.c: control socket commands. */
 int app_ctl_register(struct hike *h);

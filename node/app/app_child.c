@@ -52,8 +52,13 @@ static void app_esp_event(void *arg, struct esp_sa *esa, enum esp_event ev)
 				   "child %08x: %s limit reached, rekeying",
 				   c->csa_spi_in, ev == ESP_EV_SOFT ? "soft" : "hard");
 		break;
-	case ESP_EV_SYNC:
-		break;		/* the cluster's counter sync hooks in here */
+	case ESP_EV_SYNC: {
+		uint64_t out, in;
+
+		esp_sa_counters(esa, &out, &in);
+		app_sync_esp_report(h, esa->sa_spi_in, out, in);
+		break;
+	}
 	}
 }
 
@@ -88,7 +93,12 @@ static void app_child_params(struct hike *h, const struct child_sa *c,
 	for (size_t i = 0; i < c->csa_nts_remote && i < ESP_MAX_TS; i++)
 		app_ts_conv(&c->csa_ts_remote[i], &p->remote_ts[p->nremote_ts++]);
 	p->replay_window = h->conf->esp.replay_window;
-	if (conn) {
+	/* cluster: a taken-over SA resumes past the replicated reservation,
+	 * and never sends beyond the confirmed one (sync/esp_counters.h) */
+	p->seq_out = c->csa_seq_out;
+	p->seq_in = c->csa_seq_in;
+	p->seq_limit = h->conf->sync.mode == CONF_SYNC_NONE ? 0 : c->csa_seq_limit;
+	if (conn) {	/* NULL after a reload removed its connection */
 		p->hard.bytes = conn->child_life_bytes;
 		p->hard.packets = conn->child_life_packets;
 		/* soft at 90% like the time-based rekey margin */

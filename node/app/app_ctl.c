@@ -30,22 +30,12 @@ static int app_counter_json(void *ctx, const char *name, uint64_t v)
 static json_t *app_counters_json(struct hike *h)
 {
 	json_t *o = json_object();
-	struct ike_sa_stats *st = sa_stats(h);
-	char name[64];
 
 	counters_each(h->counters, app_counter_json, o);
-	for (int i = 0; st && i < IKE_DROP_N; i++) {
-		snprintf(name, sizeof(name), "ike.drop.%s", ike_drop_name(i));
-		json_object_set_new(o, name, json_integer((json_int_t)st->drops[i]));
-	}
 	if (h->esp) {
 		struct esp_dp_stats ds;
 
 		esp_dp_stats(h->esp, &ds);
-		for (int i = 1; i < ESP_DROP_MAX; i++) {
-			snprintf(name, sizeof(name), "esp.drop.%s", esp_drop_name(i));
-			json_object_set_new(o, name, json_integer((json_int_t)ds.drops[i]));
-		}
 		json_object_set_new(o, "esp.keepalives", json_integer((json_int_t)ds.keepalives));
 	}
 	return o;
@@ -67,8 +57,10 @@ static json_t *app_cmd_status(struct hike *h, void *arg, json_t *args,
 		      "ike_sas", (json_int_t)(ike_sa_count(h) - ike_sa_half_open_count(h)),
 		      "child_sas", (json_int_t)child_sa_count(h),
 		      "half_open", (json_int_t)ike_sa_half_open_count(h));
-	if (o)
+	if (o) {
 		json_object_set_new(o, "counters", app_counters_json(h));
+		app_sync_status(h, o);
+	}
 	return o;
 }
 

@@ -4,7 +4,11 @@
 
 #include <stdint.h>
 
+#include "takeover.h"
+
 struct nl;
+struct sa_sync;
+struct loop_timer;
 
 #define APP_MAX_ROUTES 256
 
@@ -18,6 +22,9 @@ struct app {
 	struct nl *nl;
 	char tun[16];
 	uint64_t started_ms;
+	struct sa_sync *ss;		/* sync: corosync only */
+	struct takeover_net tnet;
+	struct loop_timer *counter_timer;
 	size_t nroutes;
 	struct app_route routes[APP_MAX_ROUTES];
 };

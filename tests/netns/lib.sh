@@ -402,6 +402,8 @@ lab_ping_stats() {
 . "$LAB_LIBDIR/lib_hiked.sh"
 # shellcheck source=lib_corosync.sh
 . "$LAB_LIBDIR/lib_corosync.sh"
+# shellcheck source=lib_cluster.sh
+. "$LAB_LIBDIR/lib_cluster.sh"
 # shellcheck source=lib_capture.sh
 . "$LAB_LIBDIR/lib_capture.sh"
 
