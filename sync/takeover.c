@@ -250,10 +250,28 @@ int takeover_msgid_sync(struct takeover *t, struct ike_sa *sa)
 	struct ike_req req;
 	int rc;
 
-	if (!(sa->sa_flags & IKE_SA_F_MSGID_SYNC))
+	if (!(sa->sa_flags & IKE_SA_F_MSGID_SYNC) ||
+	    t->h->conf->sync.msgid_sync == CONF_MSGID_SYNC_NEVER)
 		return -ENOTSUP;
 	if (sa->sa_state != IKE_SA_ESTABLISHED)
 		return -EAGAIN;
+	/*
+	 * The peer answers with message ID 0.  strongSwan (5.9) derives its
+	 * AEAD IV from the message ID and allows each ID twice per key: once
+	 * for its own requests, once more "above" them; an answer to one of
+	 * our requests already used that second slot for ID 0, so a second
+	 * answer with ID 0 fails and it deletes the IKE SA.  Our message IDs
+	 * are exact without the notify (replicated before use, and an
+	 * outstanding request is simply retransmitted, RFC 7296 2.1), so in
+	 * auto mode it goes only where it cannot hurt.
+	 */
+	if (t->h->conf->sync.msgid_sync == CONF_MSGID_SYNC_AUTO && sa->sa_our_next > 0) {
+		ike_sa_log(t->h, sa, LOG_INFO_, "takeover: IKEV2_MESSAGE_ID_SYNC skipped "
+			   "(msgid_sync auto: the peer answered our request(s) 0..%u; IDs are exact)",
+			   sa->sa_our_next - 1);
+		t->st.msgid_sync_skipped++;
+		return -ECANCELED;
+	}
 	m = malloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;

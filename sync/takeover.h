@@ -49,7 +49,7 @@ struct takeover_stats {
 	uint64_t takeovers, releases;
 	uint64_t vips_added, vips_announced, vips_released;
 	uint64_t children_installed, children_removed, timers_started;
-	uint64_t msgid_sync_sent, replay_sync_sent;
+	uint64_t msgid_sync_sent, replay_sync_sent, msgid_sync_skipped;
 	uint64_t errors;
 };
 

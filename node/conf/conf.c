@@ -339,6 +339,23 @@ static int conf_sync_mode(struct conf_parser *p, yaml_node_t *n, void *obj)
 	return 0;
 }
 
+static int conf_msgid_sync(struct conf_parser *p, yaml_node_t *n, void *obj)
+{
+	static const char *const modes[] = { "auto", "always", "never" };
+	struct conf *c = obj;
+	const char *s = conf_scalar(p, n, "msgid_sync");
+
+	if (!s)
+		return -EINVAL;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, modes[i]) == 0) {
+			c->sync.msgid_sync = (enum conf_msgid_sync)i;
+			return 0;
+		}
+	conf_bad_choice(p, n, "msgid_sync", s, modes, 3);
+	return -EINVAL;
+}
+
 static int conf_vip_address(struct conf_parser *p, yaml_node_t *n, void *obj)
 {
 	struct conf_vip *v = obj;
@@ -422,6 +439,7 @@ static const struct conf_key conf_sync_keys[] = {
 	K_NUM("counter_packets", CK_U32, sync.counter_packets, 1, 1u << 30),
 	K_NUM("counter_ms", CK_DUR_MS, sync.counter_ms, 10, 60000),
 	K_FN("vips", conf_vips),
+	K_FN("msgid_sync", conf_msgid_sync),
 };
 
 static const struct conf_key conf_ctl_keys[] = {

@@ -111,6 +111,13 @@ struct conf_conn {
 
 enum conf_sync_mode { CONF_SYNC_NONE = 0, CONF_SYNC_COROSYNC = 1 };
 
+/* When a new active sends RFC 6311 IKEV2_MESSAGE_ID_SYNC (see
+ * docs/cluster.md): auto = only on IKE SAs where no request of ours was
+ * ever answered (strongSwan 5.9 refuses a second message-ID-0 response
+ * under one key and deletes the IKE SA; hike's message IDs are exact
+ * anyway, being replicated before use), always, never. */
+enum conf_msgid_sync { CONF_MSGID_SYNC_AUTO = 0, CONF_MSGID_SYNC_ALWAYS, CONF_MSGID_SYNC_NEVER };
+
 struct conf_vip {
 	struct conf_net net;		/* address/prefix */
 	char dev[16];			/* interface to put it on */
@@ -148,6 +155,7 @@ struct conf {
 		char cluster[64];	/* cluster name, in every sync envelope */
 		uint32_t counter_packets;	/* ESP counter sync every N packets */
 		uint32_t counter_ms;		/* ... or T ms */
+		enum conf_msgid_sync msgid_sync;
 		size_t nvips;
 		struct conf_vip vips[CONF_MAX_VIPS];
 	} sync;

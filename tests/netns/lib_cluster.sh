@@ -6,7 +6,8 @@
 #                        hr 203.0.113.2 ----------[sw:br1 203.0.113.0/25]---- n1 .11 / n2 .12 (VIP 203.0.113.1)
 #
 #   lab_pair_net                 namespaces, bridges, addresses, routes
-#   lab_pair_conf NODE PRIO      write $LAB_DIR/NODE.yaml
+#   lab_pair_conf NODE PRIO      write $LAB_DIR/NODE.yaml (dpd_delay from
+#                                LAB_PAIR_DPD_<node> or LAB_PAIR_DPD, 30s)
 #   lab_pair_start [NODES]       corosync on every node, then hiked (n1 first)
 #   lab_pair_swan [ARGS]         strongSwan initiator config "ha" (PSK, gcm)
 #   lab_role NODE                "active" / "standby" / ... from hikectl status
@@ -36,7 +37,8 @@ lab_pair_net() {
 }
 
 lab_pair_conf() {
-	local node=$1 prio=$2
+	local node=$1 prio=$2 dpd=LAB_PAIR_DPD_$1
+	dpd=${!dpd:-${LAB_PAIR_DPD:-30s}}
 	cat >"$LAB_DIR/$node.yaml" <<Y
 node:
   name: $node
@@ -68,7 +70,7 @@ connections:
     esp_proposals: [aes256gcm16]
     local_ts: [203.0.113.0/25]
     remote_ts: [203.0.113.128/25]
-    dpd_delay: ${LAB_PAIR_DPD:-30s}
+    dpd_delay: $dpd
 Y
 }
 
