@@ -3,7 +3,8 @@
 # example config) from this tree with `make install DESTDIR=` and
 # dpkg-deb, for the Debian release and architecture of this machine.
 #
-#   deploy/debian/build-deb.sh [OUTDIR]      (env: B=build dir, default build)
+#   deploy/debian/build-deb.sh [OUTDIR]      (env: B=build dir, default build;
+#                                             HIKE_DEB_PREBUILT=1: no recompile)
 #
 # Prints "built PATH" or "unchanged PATH" as its last line.  The version is
 # hiked's own plus a hash of the installed files (0.1.0+h1a2b3c4d5e), so
@@ -21,7 +22,10 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/hike-deb.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 root=$stage/root
 
-make -s -j"$(nproc)" B="$B" install PREFIX=/usr UNITDIR=/lib/systemd/system \
+# HIKE_DEB_PREBUILT=1: package the binaries as built, never recompile
+prebuilt=()
+[ "${HIKE_DEB_PREBUILT:-}" = 1 ] && prebuilt=(-o "$B/hiked" -o "$B/hikectl")
+make -s -j"$(nproc)" B="$B" "${prebuilt[@]}" install PREFIX=/usr UNITDIR=/lib/systemd/system \
 	DESTDIR="$root" >"$stage/make.log" 2>&1 || {
 	tail -30 "$stage/make.log" >&2
 	exit 1
@@ -54,7 +58,7 @@ Architecture: $arch
 Maintainer: hike developers <hike@example.org>
 Section: net
 Priority: optional
-Depends: libc6, $depends
+Depends: libc6, procps, $depends
 Recommends: corosync, nftables
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Description: high-availability clustered IKEv2 responder
