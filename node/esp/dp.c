@@ -150,7 +150,49 @@ int esp_dp_poll_tun(struct esp_dp *dp)
 
 /* ---- inbound: ESP -> TUN ---- */
 
-static void dp_esp_in(struct esp_dp *dp, const uint8_t *buf, size_t len)
+static bool dp_same_peer(const struct sockaddr_storage *a,
+			 const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		       !memcmp(&a6->sin6_addr, &b6->sin6_addr, 16);
+	return true;
+}
+
+/*
+ * RFC 3948, RFC 7296 2.23: a NAT in front of the peer may drop its
+ * mapping and give the peer a new port (or address).  An ESP-in-UDP
+ * packet that authenticated and advanced the replay window (the newest
+ * the peer sent, so no replayed or late one) is proof enough: our ESP
+ * follows it, as strongSwan does on the kernel's NAT-mapping events.
+ * The IKE SA follows the peer's next authenticated IKE message.
+ */
+static void dp_follow_peer(struct esp_sa *sa, const uint8_t *buf,
+			   const struct sockaddr_storage *remote)
+{
+	uint64_t out, top;
+	uint32_t seq;
+
+	if (!remote || !sa->sa_encap || dp_same_peer(remote, &sa->sa_remote) ||
+	    remote->ss_family != sa->sa_remote.ss_family)
+		return;
+	seq = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
+	      (uint32_t)buf[6] << 8 | buf[7];
+	esp_sa_counters(sa, &out, &top);
+	if ((uint32_t)top == seq)
+		sa->sa_remote = *remote;
+}
+
+static void dp_esp_in(struct esp_dp *dp, const uint8_t *buf, size_t len,
+		      const struct sockaddr_storage *remote)
 {
 	struct esp_sa *sa;
 	enum esp_drop why;
@@ -174,6 +216,7 @@ static void dp_esp_in(struct esp_dp *dp, const uint8_t *buf, size_t len)
 		return;
 	}
 	sa->sa_st.last_in_ms = dp_now(dp);
+	dp_follow_peer(sa, buf, remote);
 	if (write(dp->tun_fd, dp->inner, olen) < 0)
 		dp->st.tun_errors++;
 	else
@@ -202,7 +245,7 @@ static void dp_natt_in(struct esp_dp *dp, const struct sockaddr_storage *local,
 		dp_ike_in(dp, local, remote, buf + 4, len - 4);
 		return;
 	}
-	dp_esp_in(dp, buf, len);
+	dp_esp_in(dp, buf, len, remote);
 }
 
 static void dp_dispatch(struct dp_sock *s, struct msghdr *m, size_t len)
@@ -231,7 +274,7 @@ static void dp_dispatch(struct dp_sock *s, struct msghdr *m, size_t len)
 			dp_drop(dp, ESP_DROP_SHORT);
 			break;
 		}
-		dp_esp_in(dp, buf + hl, len - hl);
+		dp_esp_in(dp, buf + hl, len - hl, NULL);
 		break;
 	}
 }

@@ -112,7 +112,7 @@ swan i site 192.0.2.10 192.0.2.50 local_ts=203.0.113.133/32 remote_ts=203.0.113.
 swan i rw 192.0.2.11 rw.hike.test vips=0.0.0.0 remote_ts=203.0.113.0/25
 swan i retx 192.0.2.12 192.0.2.50 local_ts=203.0.113.134/32 remote_ts=203.0.113.6/32
 swan i short 192.0.2.13 192.0.2.50 local_ts=203.0.113.135/32 remote_ts=203.0.113.7/32
-swan ni nat 198.51.100.1 nat.hike.test local_ts=198.51.100.128/25 remote_ts=203.0.113.0/25
+swan ni nat 198.51.100.1 nat.hike.test local_ts=198.51.100.128/25 remote_ts=203.0.113.0/25 dpd_delay=2s
 lab_swanctl i --load-all >/dev/null
 lab_swanctl ni --load-all >/dev/null
 
@@ -189,6 +189,7 @@ lab_exec r nft delete table ip drop1
 lab_swanctl i --terminate --ike retx --timeout 5 >/dev/null
 
 # --- initiator behind a NAT
+lab_capture r eth1 "$LAB_DIR/nat.pcapng" natcap
 check "nat: established through the NAT" lab_swan_initiate ni nat
 check "nat: strongSwan detected the NAT" grep -q 'local host is behind NAT' "$nlog"
 check "nat: strongSwan ESTABLISHED + INSTALLED" lab_swan_established ni
@@ -198,6 +199,31 @@ lab_log "NAT mapping of 198.51.100.130:4500: ${nport:-conntrack not available}"
 check "nat: ping through the tunnel (ESP in UDP through the NAT)" lab_wait_for 5 lab_ping ni 203.0.113.2
 check "nat: 10 pings, no loss" lab_ping ni 203.0.113.2 10
 check "nat: hiked counted ESP both ways" test "$(hiked_sas nat '.children[] | select(.packets_in >= 10 and .packets_out >= 10)' | jq length)" -ge 1
+# NAT rebinding: the mapping expires and the next packets leave from a
+# new random port; hiked must follow the peer there, ESP-in-UDP included
+# (RFC 7296 2.23).  A ping refreshes the mapping with a 1 s UDP timeout,
+# then the NAT sees nothing for 3 s (dropped before conntrack).
+lab_exec n sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1 net.netfilter.nf_conntrack_udp_timeout_stream=1
+lab_ping ni 203.0.113.2
+lab_exec n nft -f - <<'NFT'
+table ip blk {
+	chain pre {
+		type filter hook prerouting priority -400; policy drop;
+	}
+}
+NFT
+sleep 3
+lab_exec n nft delete table ip blk
+lab_exec n sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 net.netfilter.nf_conntrack_udp_timeout_stream=120
+check "nat: rebinding: ping through the tunnel again" lab_wait_for 10 lab_ping ni 203.0.113.2
+check "nat: rebinding: 10 pings, no loss" lab_ping ni 203.0.113.2 10
+check "nat: rebinding: still one IKE SA on hiked" test "$(hiked_sas nat | jq length)" = 1
+lab_capture_stop natcap
+ports=$(tshark -r "$LAB_DIR/nat.pcapng" -Y 'ip.src == 198.51.100.2 && udp.dstport == 4500' -T fields -e udp.srcport 2>/dev/null | sort -u | tr '\n' ' ')
+lab_log "the NAT's source ports seen by hiked: $ports"
+check "nat: rebinding: the NAT gave the peer a new port" test "$(wc -w <<<"$ports")" -ge 2
+oports=$(tshark -r "$LAB_DIR/nat.pcapng" -Y 'ip.dst == 198.51.100.2 && udp' -T fields -e udp.dstport 2>/dev/null | tail -1)
+check "nat: rebinding: hiked's last packets went to the new port ($oports)" test "$oports" = "$(tshark -r "$LAB_DIR/nat.pcapng" -Y 'ip.src == 198.51.100.2 && udp' -T fields -e udp.srcport 2>/dev/null | tail -1)"
 check "nat: terminate" lab_swanctl ni --terminate --ike nat --timeout 5
 check "nat: hiked removed it" lab_wait_for 5 gone nat
 
