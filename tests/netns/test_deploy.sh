@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# (sh -c scripts expand their own variables; functions run through check)
+# shellcheck disable=SC2016,SC2317
 # Deploys a hike pair FOR REAL with deploy/ansible/site.yml and starts it.
 #
 # Two fresh Debian bookworm hosts (a debootstrap root file system, cached
@@ -17,6 +19,7 @@
 #
 # Runtime: ~1.5 min with the caches warm (debootstrap adds ~2 min once).
 # Knobs: HIKE_TEST_CACHE (/var/cache/hike-test), KEEP=1.
+# shellcheck source=tests/netns/lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_init deploy
 
@@ -41,7 +44,7 @@ deploy_cleanup() {
 	elif ! findmnt -rn -o TARGET | grep -q "^$ROOTS/"; then
 		rm -rf --one-file-system "$ROOTS"
 	fi
-	(exit $rc)
+	(exit "$rc")
 	lab_cleanup
 }
 trap deploy_cleanup EXIT
@@ -92,6 +95,19 @@ if [ ${#need[@]} -gt 0 ]; then
 		lab_die "apt-get install ${need[*]}"
 fi
 [ -x "$(lab_bin hiked)" ] || lab_die "hiked is not built ($(lab_bin hiked))"
+
+# --- static checks of the playbook ----------------------------------------
+for inv in pair trio; do
+	check "ansible-playbook --syntax-check ($inv inventory)" \
+		env ANSIBLE_CONFIG="$ANSIBLE_DIR/ansible.cfg" ansible-playbook --syntax-check \
+		-i "$ANSIBLE_DIR/inventories/$inv/hosts.yml" "$ANSIBLE_DIR/site.yml"
+done
+if command -v ansible-lint >/dev/null; then
+	check "ansible-lint is clean (passes the production profile)" \
+		sh -c "cd '$ANSIBLE_DIR' && ansible-lint -q --nocolor --offline"
+else
+	lab_log "skipped: ansible-lint is not installed (apt-get install ansible-lint)"
+fi
 
 # --- two fresh hosts -------------------------------------------------------
 t=$(lab_now)
@@ -262,7 +278,7 @@ status_answers() {
 	local rc
 	node "$1" hikectl status >/dev/null 2>&1
 	rc=$?
-	[ $rc -le 1 ]
+	[ "$rc" -le 1 ]
 }
 t=$(lab_now)
 for h in "${HOSTS[@]}"; do
