@@ -90,8 +90,11 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v zstd >/dev/null || need+=(zstd)
 if [ ${#need[@]} -gt 0 ]; then
 	lab_log "installing ${need[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${need[@]}" >"$LAB_DIR/apt-prereq.out" 2>&1 ||
+	apt_in() {
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "${need[@]}" >>"$LAB_DIR/apt-prereq.out" 2>&1
+	}
+	apt_in || { apt-get update -q >>"$LAB_DIR/apt-prereq.out" 2>&1 && apt_in; } ||
 		lab_die "apt-get install ${need[*]}"
 fi
 [ -x "$(lab_bin hiked)" ] || lab_die "hiked is not built ($(lab_bin hiked))"
