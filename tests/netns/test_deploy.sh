@@ -35,7 +35,11 @@ INV=$LAB_DIR/inventory
 # log dump shows the test's logs, not the hosts' /var/log).
 ROOTS=$(mktemp -d /tmp/hike-deploy-roots.XXXXXX) || exit 1
 deploy_cleanup() {
-	local rc=$? m
+	local rc=$? m i
+	# stop what runs from the root file systems before removing them
+	for ((i = ${#LAB_PID_ORDER[@]} - 1; i >= 0; i--)); do
+		lab_stop "${LAB_PID_ORDER[$i]}"
+	done
 	for m in $(findmnt -rn -o TARGET 2>/dev/null | grep -e "^$LAB_DIR/" -e "^$ROOTS/" | sort -r); do
 		umount -l "$m" 2>/dev/null
 	done
@@ -126,7 +130,9 @@ for h in "${HOSTS[@]}"; do
 	chmod 755 "$r/usr/sbin/policy-rc.d"
 	cp -L /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null
 	echo "$h" >"$r/etc/hostname"
-	mkdir -p "$CACHE/apt/$h/partial"
+	# the hosts' downloaded packages, kept across runs (see apt_cache_save)
+	mkdir -p "$CACHE/apt" "$r/var/cache/apt/archives/partial"
+	cp "$CACHE"/apt/*.deb "$r/var/cache/apt/archives/" 2>/dev/null
 done
 lab_timing "two hosts unpacked" "$t"
 
@@ -162,9 +168,20 @@ check "ansible-vault encrypts the PSK file" \
 check "the vault file holds no PSK in clear" \
 	sh -c "! grep -q '$PSK1' '$INV/group_vars/hike/vault.yml'"
 
+# apt_cache_save: keep the packages the hosts downloaded for the next run
+# (each run works on its own copy: concurrent runs never share apt's lock).
+apt_cache_save() {
+	local h f
+	for h in "${HOSTS[@]}"; do
+		for f in "$(root_of "$h")"/var/cache/apt/archives/*.deb; do
+			if [ ! -f "$f" ] || [ -f "$CACHE/apt/${f##*/}" ]; then continue; fi
+			cp "$f" "$CACHE/apt/.${f##*/}.$$" && mv "$CACHE/apt/.${f##*/}.$$" "$CACHE/apt/${f##*/}"
+		done
+	done
+}
+
 # run_playbook LOG [ARGS]: site.yml against the two hosts.  The hosts get
-# /proc, /dev and a persistent apt archive cache in a private mount
-# namespace that ends with the run.
+# /proc and /dev in a private mount namespace that ends with the run.
 run_playbook() {
 	local log=$1
 	shift
@@ -176,7 +193,6 @@ run_playbook() {
 			r='"$ROOTS"'/$h
 			mount -t proc proc "$r/proc" || exit 1
 			mount --rbind /dev "$r/dev" || exit 1
-			mount --bind '"$CACHE"'/apt/$h "$r/var/cache/apt/archives" || exit 1
 		done
 		exec "$@"' sh \
 		ansible-playbook -i "$INV/hosts.yml" \
@@ -210,6 +226,7 @@ t=$(lab_now)
 run_playbook play1.log
 rc=$?
 lab_timing "playbook, first run (installs)" "$t"
+apt_cache_save
 if [ $rc -ne 0 ] || ! recap_clean play1.log; then
 	not_ok "playbook first run succeeds (rc $rc)"
 	grep -E '^(fatal|failed)|FAILED|ERROR' -A12 "$LAB_DIR/play1.log" | head -60 | sed 's/^/#   | /'
