@@ -80,14 +80,21 @@ suite() {
 	check "$c: 20 pings, no loss" lab_ping hi 203.0.113.2 20
 	out=$(lab_hikectl r --json sas)
 	check "$c: hiked counted ESP both ways" test "$(jq '[.ike_sas[].children[] | select(.packets_in >= 20 and .packets_out >= 20)] | length' <<<"$out")" -ge 1
+	if [ "${4:-}" = iperf ]; then
+		local got
+		got=$(lab_exec hi iperf3 -c 203.0.113.2 -t 2 -J 2>/dev/null | jq '.end.sum_received.bytes // 0')
+		lab_log "$c: iperf3 TCP through the tunnel: $((got / 1000000)) MB in 2 s"
+		check "$c: iperf3 TCP through the tunnel moved data (${got:-0} bytes)" test "${got:-0}" -gt 1000000
+	fi
 	check "$c: terminate from strongSwan" lab_swanctl i --terminate --ike "$c" --timeout 5
 	check "$c: hiked removed the SAs" lab_wait_for 5 sh -c "[ \"\$('$(lab_bin hikectl)' -s '$(lab_hiked_sock r)' --json status | jq '.ike_sas + .child_sas')\" = 0 ]"
 }
 
-suite gcm aes256gcm16-prfsha256-x25519 aes256gcm16
-suite cbc aes256-sha256-modp2048 aes256-sha256
+lab_start_bg iperf3 ip netns exec "$(lab_nsname hr)" iperf3 -s
+suite gcm aes256gcm16-prfsha256-x25519 aes256gcm16 iperf
+suite cbc aes256-sha256-modp2048 aes256-sha256 iperf
 suite ecp aes128-sha256-ecp256 aes128-sha256
-suite chacha chacha20poly1305-prfsha256-x25519 chacha20poly1305
+suite chacha chacha20poly1305-prfsha256-x25519 chacha20poly1305 iperf
 
 # --- rekeys, DPD, delete (on the gcm connection)
 lab_swanctl i --initiate --child gcm --timeout 10 >/dev/null
