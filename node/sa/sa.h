@@ -170,6 +170,8 @@ struct ike_sa {
 	struct child_sa *sa_children;
 	struct ike_sa *sa_hnext;	/* chain by our SPI */
 	struct ike_sa *sa_hnext_half;	/* chain by (peer SPI, peer addr) */
+	uint64_t sa_half_hash;		/* its hash at insertion: sa_remote
+					 * may move (to port 4500) while on it */
 	bool sa_in_spi, sa_in_half;	/* which chains it is on */
 };
 

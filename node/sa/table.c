@@ -170,11 +170,16 @@ static size_t spi_bucket(const struct ike_sa_table *t, uint64_t spi)
 	return mix64(spi ^ t->hash_key) & (t->spi_nb - 1);
 }
 
+static uint64_t half_hash(const struct ike_sa_table *t, uint64_t spi,
+			  const struct sockaddr_storage *peer)
+{
+	return mix64(spi ^ t->hash_key ^ mix64(addr_hash(peer)));
+}
+
 static size_t half_bucket(const struct ike_sa_table *t, uint64_t spi,
 			  const struct sockaddr_storage *peer)
 {
-	return mix64(spi ^ t->hash_key ^ mix64(addr_hash(peer))) &
-	       (t->half_nb - 1);
+	return half_hash(t, spi, peer) & (t->half_nb - 1);
 }
 
 static size_t child_bucket(const struct child_sa_table *t, uint32_t spi)
@@ -270,7 +275,7 @@ static int ike_half_grow(struct ike_sa_table *t)
 	t->half_nb = nb;
 	for (i = 0; i < old_nb; i++)
 		for (sa = old[i]; sa; sa = next) {
-			size_t k = half_bucket(t, sa->sa_ispi, &sa->sa_remote);
+			size_t k = sa->sa_half_hash & (nb - 1);
 
 			next = sa->sa_hnext_half;
 			sa->sa_hnext_half = b[k];
@@ -311,7 +316,8 @@ int ike_sa_insert_half(struct hike *h, struct ike_sa *sa)
 		return 0;
 	if (t->nhalf >= t->half_nb && ike_half_grow(t) < 0)
 		return -ENOMEM;
-	k = half_bucket(t, sa->sa_ispi, &sa->sa_remote);
+	sa->sa_half_hash = half_hash(t, sa->sa_ispi, &sa->sa_remote);
+	k = sa->sa_half_hash & (t->half_nb - 1);
 	sa->sa_hnext_half = t->half_b[k];
 	t->half_b[k] = sa;
 	sa->sa_in_half = true;
@@ -325,7 +331,10 @@ static void ike_sa_remove_half(struct ike_sa_table *t, struct ike_sa *sa)
 
 	if (!sa->sa_in_half)
 		return;
-	pp = &t->half_b[half_bucket(t, sa->sa_ispi, &sa->sa_remote)];
+	/* by the hash it went in with: the IKE_AUTH that ends HALF_OPEN
+	 * moves sa_remote to port 4500 first (sa_commit.c), and a lookup
+	 * by the new address would leave a freed SA on the chain */
+	pp = &t->half_b[sa->sa_half_hash & (t->half_nb - 1)];
 	for (; *pp; pp = &(*pp)->sa_hnext_half)
 		if (*pp == sa) {
 			*pp = sa->sa_hnext_half;
