@@ -48,7 +48,7 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound)
 	struct sockaddr_storage ss;
 	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
 					  sizeof(struct sockaddr_in6);
-	int one = 1;
+	int one = 1, rcvbuf = 4 << 20;
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -66,6 +66,11 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound)
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
 			return esp_sock_fail(fd);
 	}
+	/* a burst of IKE_SA_INITs (or of ESP) must not overflow the
+	 * default ~200 KB queue while DH runs; FORCE needs CAP_NET_ADMIN,
+	 * which hiked has -- else take what the sysctl allows */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	/* a virtual IP can arrive after we bound the wildcard: pktinfo
 	 * then tells which address the peer used */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
