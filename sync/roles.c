@@ -18,6 +18,7 @@
  * stays active if it is still a member (no flapping, no pause).
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include "core/log.h"
 #include "sync_int.h"
@@ -59,6 +60,7 @@ int sync_roles_announce(struct sync *s)
 	a.believed_active = s->is_active ? s->nodeid : s->lineage;
 	a.quorate = s->quorate;
 	a.view = s->view;
+	a.node_name = s->name[0] ? s->name : NULL;	/* not written through */
 	env.body_case = HIKE_SYNC__ENVELOPE__BODY_ROLE_ANNOUNCE;
 	env.role_announce = &a;
 	rc = sync_send_env(s, &env);
@@ -184,6 +186,14 @@ void sync_roles_rx_announce(struct sync *s, uint32_t from,
 	if (!m || a->view != s->view)
 		return;		/* sent before the sender saw this view */
 	m->priority = a->priority;
+	if (a->node_name) {	/* the sender's bytes: printable ASCII only */
+		size_t i;
+
+		for (i = 0; a->node_name[i] && i + 1 < sizeof(m->name); i++)
+			m->name[i] = a->node_name[i] >= 0x20 && a->node_name[i] < 0x7f ?
+				     a->node_name[i] : '?';
+		m->name[i] = '\0';
+	}
 	m->state = a->state == HIKE_SYNC__MEMBER_STATE__MEMBER_STATE_IN_SYNC ?
 		   SYNC_MEMBER_IN_SYNC : SYNC_MEMBER_SYNCING;
 	m->claims_active = a->has_active && a->active;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/hike.h"
 #include "sync_int.h"
@@ -92,9 +93,11 @@ static int sync_conf_copy(struct sync *s, const struct sync_conf *c)
 		return -EINVAL;
 	strcpy(s->cluster, c->cluster);
 	strcpy(s->group, c->group);
+	snprintf(s->name, sizeof(s->name), "%s", c->name ? c->name : "");
 	s->conf = *c;
 	s->conf.cluster = s->cluster;
 	s->conf.group = s->group;
+	s->conf.name = s->name;
 	if (!s->conf.batch_max || s->conf.batch_max > SYNC_MAX_RECORDS)
 		s->conf.batch_max = 64;
 	if (!s->conf.batch_bytes || s->conf.batch_bytes > SYNC_MAX_MSG / 2)
@@ -173,6 +176,45 @@ size_t sync_pending(const struct sync *s)
 		for (const struct sync_rec *r = f->recs; r; r = r->next)
 			n++;
 	return n;
+}
+
+uint64_t sync_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t sync_pending_age_ms(const struct sync *s)
+{
+	const struct sync_rec *oldest = NULL;
+
+	/* flight before outq before pend: the first record found is the oldest */
+	if (s->flight)
+		oldest = s->flight->recs;
+	if (!oldest && s->outq)
+		oldest = s->outq->recs;
+	if (!oldest)
+		oldest = s->pend;
+	return oldest ? sync_mono_ms() - oldest->queued_ms : 0;
+}
+
+int sync_member_info(const struct sync *s, uint32_t nodeid,
+		     struct sync_member_info *out)
+{
+	for (size_t i = 0; i < s->nmembers; i++) {
+		const struct sync_member *m = &s->members[i];
+
+		if (m->nodeid != nodeid)
+			continue;
+		snprintf(out->name, sizeof(out->name), "%s",
+			 nodeid == s->nodeid ? s->name : m->name);
+		out->priority = nodeid == s->nodeid ? s->conf.priority : m->priority;
+		out->last_rx_ms_ago = m->last_rx_ms ? sync_mono_ms() - m->last_rx_ms : UINT64_MAX;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 size_t sync_members(const struct sync *s, uint32_t *out, size_t max)

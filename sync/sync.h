@@ -62,6 +62,7 @@ struct sync_conf {
 	const char *cluster;		/* in every envelope; required */
 	const char *group;		/* CPG group name; required */
 	uint32_t priority;		/* higher wins an election */
+	const char *name;		/* node.name, announced (may be NULL) */
 	size_t batch_max;		/* records per envelope (0 = 64) */
 	size_t batch_bytes;		/* bytes per envelope (0 = 60000) */
 	size_t chunk_records;		/* records per snapshot chunk (0 = 64) */
@@ -141,6 +142,21 @@ size_t sync_members(const struct sync *s, uint32_t *out, size_t max);
 int sync_member_state(const struct sync *s, uint32_t nodeid);	/* enum or -ENOENT */
 const struct sync_stats *sync_get_stats(const struct sync *s);
 size_t sync_pending(const struct sync *s);	/* records not yet delivered back */
+/* Age of the oldest record not yet delivered back (0 = none pending). */
+uint64_t sync_pending_age_ms(const struct sync *s);
+
+/* What this node knows of a member (hikectl status): its announced name
+ * ("" before its first announce) and priority, and how long ago an
+ * envelope from it was last delivered here (UINT64_MAX = never). */
+struct sync_member_info {
+	char name[64];
+	uint32_t priority;
+	uint64_t last_rx_ms_ago;
+};
+int sync_member_info(const struct sync *s, uint32_t nodeid,
+		     struct sync_member_info *out);	/* 0 or -ENOENT */
+/* Monotonic milliseconds, the clock of the figures above. */
+uint64_t sync_mono_ms(void);
 
 /* codec.c: validate before use (0 or -EINVAL). */
 int sync_record_validate(const HikeSync__Record *r);

@@ -11,6 +11,7 @@ struct sync_rec {			/* one submitted record */
 	struct sync_rec *next;
 	sync_done_cb cb;
 	void *arg;
+	uint64_t queued_ms;		/* sync_mono_ms() at submit */
 	size_t len;
 	uint8_t buf[];
 };
@@ -29,6 +30,8 @@ struct sync_member {
 	bool announced;			/* fresh announce since the confchg */
 	bool awaiting;			/* got a snapshot End, owes an announce */
 	uint32_t priority;
+	char name[64];			/* announced node.name */
+	uint64_t last_rx_ms;		/* sync_mono_ms() of its last envelope */
 	int state;			/* enum sync_member_state */
 	bool claims_active;
 	uint32_t believed_active;
@@ -69,6 +72,7 @@ struct sync {
 	struct sync_transport *t;
 	char cluster[64];
 	char group[64];
+	char name[64];
 	struct sync_conf conf;
 	uint32_t nodeid;
 

@@ -132,6 +132,7 @@ void sync_rx(void *ctx, uint32_t nodeid, uint32_t pid, const void *buf,
 		sync_drop(s, SYNC_DROP_DUPLICATE, nodeid);
 	} else {
 		m->last_seq = e->seq;
+		m->last_rx_ms = sync_mono_ms();
 		if (e->generation > s->generation)
 			s->generation = e->generation;
 		if (nodeid == s->nodeid)

@@ -183,6 +183,7 @@ int sync_submit(struct sync *s, const void *record, size_t len,
 	r->next = NULL;
 	r->cb = cb;
 	r->arg = arg;
+	r->queued_ms = sync_mono_ms();
 	r->len = len;
 	memcpy(r->buf, record, len);
 	*s->pend_tail = r;

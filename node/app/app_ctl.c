@@ -1,5 +1,6 @@
 /*
- * Control socket commands of a node: "status" and "sas".  The result
+ * Control socket commands of a node: "status", "sas" and the lab-only
+ * "crash".  The result
  * shapes are documented in node/hikectl/render.c.  The cluster parts of
  * "status" (members, roles, VIPs, sync health) are added by the sync
  * layer when sync is on.
@@ -8,14 +9,17 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/x509.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "app/app_int.h"
 #include "conf/conf.h"
 #include "core/counters.h"
 #include "core/hike.h"
+#include "core/log.h"
 #include "core/loop.h"
 #include "ctl/ctl.h"
 #include "esp/dp.h"
@@ -58,6 +62,7 @@ static json_t *app_cmd_status(struct hike *h, void *arg, json_t *args,
 		      "child_sas", (json_int_t)child_sa_count(h),
 		      "half_open", (json_int_t)ike_sa_half_open_count(h));
 	if (o) {
+		json_object_set_new(o, "pid", json_integer((json_int_t)getpid()));
 		json_object_set_new(o, "counters", app_counters_json(h));
 		app_sync_status(h, o);
 	}
@@ -212,9 +217,39 @@ static json_t *app_cmd_sas(struct hike *h, void *arg, json_t *args,
 	return json_pack("{s:o}", "ike_sas", x.list);
 }
 
+static void app_crash_now(void *arg)
+{
+	(void)arg;
+	raise(SIGKILL);
+}
+
+/* `hikectl drill --crash`: die like kill -9 would, a moment after the
+ * reply went out.  Lab only: refused unless ctl.allow_crash is set. */
+static json_t *app_cmd_crash(struct hike *h, void *arg, json_t *args,
+			     char *err, size_t errlen)
+{
+	struct loop_timer *t;
+
+	(void)arg; (void)args;
+	if (!h->conf->ctl.allow_crash) {
+		snprintf(err, errlen, "crash is disabled (ctl.allow_crash: false; lab only)");
+		return NULL;
+	}
+	t = loop_timer_new(h->loop, app_crash_now, NULL);
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	loop_timer_arm(t, 20);
+	log_warn(&h->log, "ctl: crash requested: SIGKILL to myself in 20 ms");
+	return json_pack("{s:s, s:I}", "result", "crashing", "pid", (json_int_t)getpid());
+}
+
 int app_ctl_register(struct hike *h)
 {
 	int rc = ctl_register(h->ctl, "status", app_cmd_status, NULL);
 
-	return rc < 0 ? rc : ctl_register(h->ctl, "sas", app_cmd_sas, NULL);
+	if (rc == 0)
+		rc = ctl_register(h->ctl, "sas", app_cmd_sas, NULL);
+	return rc < 0 ? rc : ctl_register(h->ctl, "crash", app_cmd_crash, NULL);
 }

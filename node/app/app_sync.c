@@ -77,6 +77,7 @@ int app_sync_start(struct hike *h)
 	sc.cluster = h->conf->sync.cluster;
 	sc.group = h->conf->sync.group;
 	sc.priority = h->conf->node.priority;
+	sc.name = h->conf->node.name;
 	sa_sync_fill_ops(a->ss, &sc.ops);
 	t = sync_transport_cpg_new(h->loop);
 	if (!t) {
@@ -155,9 +156,44 @@ static const char *app_health(struct hike *h, const char **why)
 	return "healthy";
 }
 
+/* A member's node.name as it announced it ("node<id>" until it has). */
+static const char *app_member_name(struct hike *h, uint32_t node, char *buf, size_t len)
+{
+	struct sync_member_info mi;
+
+	if (sync_member_info(h->sync, node, &mi) == 0 && mi.name[0])
+		snprintf(buf, len, "%s", mi.name);
+	else
+		snprintf(buf, len, "node%u", node);
+	return buf;
+}
+
+/* Sync figures from this node's view: when an envelope of the active
+ * last came back here (on the active: its own), and how much of what
+ * the active submitted has not come back yet (on a standby: 0). */
+static json_t *app_sync_health(struct hike *h)
+{
+	const struct sync_stats *st = sync_get_stats(h->sync);
+	struct sync_member_info mi;
+	json_t *o;
+
+	o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I}",
+		"lag_msgs", (json_int_t)sync_pending(h->sync),
+		"lag_ms", (json_int_t)sync_pending_age_ms(h->sync),
+		"snapshot", sync_in_sync(h->sync) ? "complete" : "in progress",
+		"generation", (json_int_t)sync_generation(h->sync),
+		"tx_msgs", (json_int_t)st->tx_msgs, "rx_msgs", (json_int_t)st->rx_msgs);
+	if (o && sync_active(h->sync) &&
+	    sync_member_info(h->sync, sync_active(h->sync), &mi) == 0 &&
+	    mi.last_rx_ms_ago != UINT64_MAX)
+		json_object_set_new(o, "last_update_ms_ago", json_integer((json_int_t)mi.last_rx_ms_ago));
+	else if (o)
+		json_object_set_new(o, "last_update_ms_ago", json_null());
+	return o;
+}
+
 void app_sync_status(struct hike *h, json_t *o)
 {
-	const struct sync_stats *st;
 	json_t *members, *vips;
 	const char *why = NULL, *health;
 	uint32_t m[32];
@@ -166,11 +202,8 @@ void app_sync_status(struct hike *h, json_t *o)
 
 	if (!h->sync)
 		return;
-	st = sync_get_stats(h->sync);
-	if (sync_is_active(h->sync))
-		snprintf(holder, sizeof(holder), "%s", h->conf->node.name);
-	else if (sync_active(h->sync))
-		snprintf(holder, sizeof(holder), "node%u", sync_active(h->sync));
+	if (sync_active(h->sync))
+		app_member_name(h, sync_active(h->sync), holder, sizeof(holder));
 	else
 		snprintf(holder, sizeof(holder), "nobody");
 	json_object_set_new(o, "nodeid", json_integer(sync_nodeid(h->sync)));
@@ -183,16 +216,20 @@ void app_sync_status(struct hike *h, json_t *o)
 	members = json_array();
 	n = sync_members(h->sync, m, 32);
 	for (size_t i = 0; i < n; i++) {
+		struct sync_member_info mi = { .priority = 0 };
 		char name[80];
+		json_t *mo;
 
-		if (m[i] == sync_nodeid(h->sync))
-			snprintf(name, sizeof(name), "%s", h->conf->node.name);
-		else
-			snprintf(name, sizeof(name), "node%u", m[i]);
-		json_array_append_new(members, json_pack("{s:s, s:I, s:s, s:I, s:b}",
+		app_member_name(h, m[i], name, sizeof(name));
+		sync_member_info(h->sync, m[i], &mi);
+		mo = json_pack("{s:s, s:I, s:s, s:I, s:b, s:b}",
 			"name", name, "nodeid", (json_int_t)m[i], "role", app_role(h, m[i]),
-			"priority", (json_int_t)(m[i] == sync_nodeid(h->sync) ? h->conf->node.priority : 0),
-			"in_sync", sync_member_state(h->sync, m[i]) == SYNC_MEMBER_IN_SYNC));
+			"priority", (json_int_t)mi.priority,
+			"in_sync", sync_member_state(h->sync, m[i]) == SYNC_MEMBER_IN_SYNC,
+			"self", m[i] == sync_nodeid(h->sync));
+		if (mo && m[i] != sync_nodeid(h->sync) && mi.last_rx_ms_ago != UINT64_MAX)
+			json_object_set_new(mo, "last_rx_ms_ago", json_integer((json_int_t)mi.last_rx_ms_ago));
+		json_array_append_new(members, mo);
 	}
 	json_object_set_new(o, "members", members);
 	vips = json_array();
@@ -209,12 +246,7 @@ void app_sync_status(struct hike *h, json_t *o)
 			"holder", holder));
 	}
 	json_object_set_new(o, "vips", vips);
-	json_object_set_new(o, "sync_health", json_pack("{s:I, s:I, s:f, s:s, s:I, s:I, s:I}",
-		"last_update_ms_ago", (json_int_t)0,
-		"lag_msgs", (json_int_t)sync_pending(h->sync), "lag_ms", 0.0,
-		"snapshot", sync_in_sync(h->sync) ? "complete" : "in progress",
-		"generation", (json_int_t)sync_generation(h->sync),
-		"tx_msgs", (json_int_t)st->tx_msgs, "rx_msgs", (json_int_t)st->rx_msgs));
+	json_object_set_new(o, "sync_health", app_sync_health(h));
 }
 
 static json_t *app_cmd_switchover(struct hike *h, void *arg, json_t *args,

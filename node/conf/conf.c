@@ -445,6 +445,7 @@ static const struct conf_key conf_sync_keys[] = {
 static const struct conf_key conf_ctl_keys[] = {
 	K_STR("socket", ctl.socket),
 	K_STR("group", ctl.group),
+	K_BOOL("allow_crash", ctl.allow_crash),
 };
 
 #define CONF_SECTION(fname, table) \

@@ -162,6 +162,7 @@ struct conf {
 	struct {
 		char socket[CONF_PATH_MAX];	/* default /run/hike/hiked.sock */
 		char group[64];			/* owning group, mode 0660 */
+		bool allow_crash;		/* lab only: the "crash" command (hikectl drill --crash) */
 	} ctl;
 	size_t nconns;
 	struct conf_conn conns[CONF_MAX_CONNS];
