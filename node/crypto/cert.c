@@ -544,6 +544,11 @@ static bool id_expected(const struct conf_id *e, const struct ike_id_pl *idi)
 	return memcmp(e->data, idi->data, e->len) == 0;
 }
 
+bool cert_id_equal(const struct conf_id *want, const struct ike_id_pl *id)
+{
+	return want->any || id_expected(want, id);
+}
+
 static X509 *der_to_x509(const struct ike_cert_pl *pl)
 {
 	const unsigned char *p = pl->data;

@@ -99,6 +99,14 @@ bool cert_cred_has_id(const struct cert_cred *c, uint8_t type,
 		      const uint8_t *data, size_t len);
 
 /*
+ * Whether a received ID payload is the configured identity want (%any
+ * matches all): same type; DNs compared as X.509 names (string types,
+ * case and spacing canonicalised, so strongSwan's PrintableString equals
+ * our UTF8String), FQDN and RFC822 ignoring case, others byte for byte.
+ * Connection lookup and certificate binding use the same rule.
+ */
+bool cert_id_equal(const struct conf_id *want, const struct ike_id_pl *id);
+/*
  * The signature AUTH method for our key without RFC 7427 (RSA: 1; ECDSA:
  * 9/10/11 by curve, RFC 4754) and the RFC 7427 kind (method 14).
  * -ENOTSUP for other keys.

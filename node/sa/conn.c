@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "crypto/cert.h"
 #include "sa/exchange.h"
 
 static bool net_match(const struct conf_net *n,
@@ -114,12 +115,11 @@ void conn_local_id(const struct conf_conn *c, const struct ike_sa *sa,
 	}
 }
 
+/* RFC 7296 3.5: DNs compared as names, not as DER bytes (the peer may
+ * encode the same RDN as PrintableString, we as UTF8String). */
 static bool id_match(const struct conf_id *want, const struct ike_id_pl *id)
 {
-	if (want->any)
-		return true;
-	return want->type == id->type && want->len == id->len &&
-	       !memcmp(want->data, id->data, id->len);
+	return cert_id_equal(want, id);
 }
 
 /* RFC 7296 2.15: the connection is chosen by IDi (and IDr when the

@@ -6,13 +6,14 @@
 # both sides.  One hiked, one connection per local address:
 #
 #   hi 203.0.113.130 -- i (strongSwan) 192.0.2.50 ==== r (hiked) -- hr 203.0.113.2
-#        192.0.2.10 rsa, .11 ecdsa, .12 asym (psk/pubkey), .13 big (fragmented)
+#        192.0.2.10 rsa, .11 ecdsa, .12 asym (psk/pubkey), .13 big (fragmented),
+#        .14 dn (identities are Distinguished Names)
 . "$(dirname "$0")/lib.sh"
 lab_init responder-certs
 
 lab_ns hi; lab_ns i; lab_ns r; lab_ns hr
 lab_link hi eth0 203.0.113.130/25 i in0 203.0.113.129/25
-lab_link i eth0 192.0.2.50/24 r eth0 192.0.2.10/24,192.0.2.11/24,192.0.2.12/24,192.0.2.13/24
+lab_link i eth0 192.0.2.50/24 r eth0 192.0.2.10/24,192.0.2.11/24,192.0.2.12/24,192.0.2.13/24,192.0.2.14/24
 lab_link r in0 203.0.113.1/25 hr eth0 203.0.113.2/25
 lab_router i; lab_router r
 lab_route hi default 203.0.113.129
@@ -55,6 +56,8 @@ Y
 		"ike_proposals: [aes128gcm16-prfsha256-ecp256]"
 	conn asym 192.0.2.12 gw-rsa-chain.pem gw-rsa.key "local_auth: pubkey" "remote_auth: psk" "psk: \"$PSK\""
 	conn big 192.0.2.13 gw-big-chain.pem gw-big.key "auth: pubkey" "cacerts: [$CERTS/ca.crt]"
+	conn dn 192.0.2.14 gw-rsa-chain.pem gw-rsa.key "auth: pubkey" "cacerts: [$CERTS/ca.crt]" |
+		sed 's/local_id: gw.hike.test/local_id: "dn:CN=gw.hike.test"/; s/remote_id: peer.hike.test/remote_id: "dn:CN=peer.hike.test"/'
 } >"$conf"
 check "hiked --check-config accepts the test config" "$(lab_bin hiked)" --check-config "$conf"
 check "hiked starts" lab_hiked r "$conf"
@@ -63,12 +66,12 @@ check "hiked starts" lab_hiked r "$conf"
 # plain certificates it may send, never named in its CERTREQ, so hiked
 # has to send its own intermediates too.
 sdir=$(lab_swan_dir i)
-lab_strongswan_conf "$sdir"
+lab_strongswan_conf "$sdir" "	retransmit_timeout = 1"
 cp "$CERTS/ca.crt" "$sdir/swanctl/x509ca/"
-for c in peer-rsa peer-ecdsa peer-big int long1 long2 long3; do
+for c in peer-rsa peer-ecdsa peer-big int long1 long2 long3 other-peer expired; do
 	cp "$CERTS/$c.crt" "$sdir/swanctl/x509/"
 done
-for k in peer-rsa peer-ecdsa peer-big; do
+for k in peer-rsa peer-ecdsa peer-big other-peer expired; do
 	cp "$CERTS/$k.key" "$sdir/swanctl/private/$k.pem"
 done
 lab_charon i
@@ -88,6 +91,9 @@ swan() {
 swan rsa 192.0.2.10 peer-rsa.crt
 swan ecdsa 192.0.2.11 peer-ecdsa.crt proposals=aes128gcm16-prfsha256-ecp256
 swan big 192.0.2.13 peer-big.crt fragmentation=yes
+swan dn 192.0.2.14 peer-rsa.crt local_id='"CN=peer.hike.test"' remote_id='"CN=gw.hike.test"'
+swan untrusted 192.0.2.10 other-peer.crt
+swan expired 192.0.2.10 expired.crt
 cat >"$sdir/swanctl/conf.d/asym.conf" <<EOF
 connections {
 	asym {
@@ -192,10 +198,33 @@ check "asym: hiked authenticated the peer by PSK" grep -q 'IKE_AUTH: peer authen
 down asym
 
 # --- fragmentation: RSA-4096 leaves with three intermediates each
+# hiked's first fragment of its IKE_AUTH answer is lost once: strongSwan
+# retransmits its fragmented request, hiked answers from its cache (RFC
+# 7383 2.6.1: on fragment 1), with every fragment again
+lab_exec r nft -f - <<'EOF'
+table ip drop1 {
+	set once {
+		type ipv4_addr
+		flags dynamic
+	}
+	chain out {
+		type filter hook output priority 0; policy accept;
+		ip saddr 192.0.2.13 udp sport 4500 ip daddr @once accept
+		ip saddr 192.0.2.13 udp sport 4500 add @once { ip daddr } counter drop
+	}
+}
+EOF
+counter() { lab_hikectl r --json status | jq ".counters[\"$1\"] // 0"; }
+ra0=$(counter ike.retransmit.answered)
 n0=$(wc -l <"$log")
 lab_capture r eth0 "$LAB_DIR/big.pcapng" big
 up big
 lab_capture_stop big
+lab_exec r nft delete table ip drop1
+check "big: strongSwan retransmitted its fragmented IKE_AUTH" sh -c \
+	"tail -n +$n0 '$log' | grep -q 'retransmit 1 of request with message ID 1'"
+check "big: hiked answered the retransmit from its cache" test "$(counter ike.retransmit.answered)" -gt "$ra0"
+check "big: hiked authenticated the peer once" test "$(grep -c 'connection big' "$(lab_hiked_log r)")" = 1
 check "big: strongSwan fragmented its IKE_AUTH request" sh -c \
 	"tail -n +$n0 '$log' | grep -qE 'splitting IKE message .* into [0-9]+ fragments'"
 check "big: strongSwan reassembled hiked's fragmented IKE_AUTH response" sh -c \
@@ -206,6 +235,28 @@ nfrag=$(ip netns exec "$(lab_nsname r)" tshark -r "$LAB_DIR/big.pcapng" -Y 'isak
 	-T fields -e frame.number 2>/dev/null | wc -l)
 check "big: IKE_AUTH on the wire in several datagrams ($nfrag)" test "$nfrag" -ge 4
 down big
+
+# --- Distinguished Names as identities (ID_DER_ASN1_DN both ways)
+n0=$(wc -l <"$log")
+check "dn: established" lab_swan_initiate i dn
+check "dn: strongSwan ESTABLISHED + INSTALLED" lab_swan_established i
+check "dn: hiked has the IKE SA on connection dn, IDi CN=peer.hike.test" test \
+	"$(lab_hikectl r --json sas | jq -r '.ike_sas[] | select(.conn == "dn" and .state == "ESTABLISHED") | .remote_id')" = "/CN=peer.hike.test"
+check "dn: strongSwan verified hiked's DN" sh -c \
+	"tail -n +$n0 '$log' | grep -qE 'authentication of .CN=gw.hike.test. with RSA_EMSA_PKCS1_SHA2_256 successful'"
+check "dn: ping through the tunnel" lab_wait_for 5 lab_ping hi 203.0.113.2
+down dn
+
+# --- certificates hiked must refuse: an unknown CA, an expired one
+for c in untrusted expired; do
+	n0=$(wc -l <"$log")
+	check_fails "$c: initiation fails" lab_swan_initiate i "$c" 5
+	check "$c: strongSwan got AUTHENTICATION_FAILED" sh -c \
+		"tail -n +$n0 '$log' | grep -q 'AUTHENTICATION_FAILED'"
+	check "$c: hiked keeps no SA" hiked_empty
+done
+check "hiked logged why (unknown CA, expired)" sh -c \
+	"grep -iqE 'unable to get local issuer|unknown CA|issuer' '$(lab_hiked_log r)' && grep -iq 'expired' '$(lab_hiked_log r)'"
 
 check "hiked is still running" lab_alive hiked-r
 lab_done
