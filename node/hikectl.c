@@ -3,7 +3,8 @@
  * over its control socket (ctl/ctl.h); every subcommand has a readable
  * table and --json.  Subcommands are dispatched from one table.
  *
- * Exit status of `status`: 0 healthy, 1 degraded, 2 down (or unreachable).
+ * Exit status of `status`: 0 healthy, 1 degraded, 2 down (or unreachable);
+ * of `drill`: 0 PASS, 1 FAIL; 2 for usage errors everywhere.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "ctl/client.h"
+#include "hikectl/drill.h"
 #include "hikectl/render.h"
 
 #define DEFAULT_SOCKET "/run/hike/hiked.sock"
@@ -103,11 +105,45 @@ static int cmd_switchover(const struct opts *o, int argc, char **argv)
 	return run(o, "switchover", args, hikectl_render_generic);
 }
 
+/* drill [--crash] [--json] [--timeout SECS] [--node NAME=SOCKET ...] */
+static int cmd_drill(const struct opts *o, int argc, char **argv)
+{
+	struct drill_opts d = { .json = o->json, .timeout_ms = 10000 };
+
+	d.sockets[d.nsockets++] = o->socket;
+	for (int i = 1; i < argc; i++) {
+		char *eq;
+
+		if (strcmp(argv[i], "--crash") == 0)
+			d.crash = true;
+		else if (strcmp(argv[i], "--json") == 0)
+			d.json = true;
+		else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0)
+			d.timeout_ms = atoi(argv[++i]) * 1000;
+		else if (i + 1 < argc && strcmp(argv[i], "--node") == 0 &&
+			 (eq = strchr(argv[i + 1], '=')) && eq[1] &&
+			 d.nsockets < DRILL_MAX_NODES) {
+			*eq = '\0';
+			d.names[d.nsockets] = argv[++i];
+			d.sockets[d.nsockets++] = eq + 1;
+		} else {
+			fprintf(stderr, "hikectl drill: unexpected '%s' (usage: drill [--crash] [--json] "
+				"[--timeout SECS] [--node NAME=SOCKET ...])\n", argv[i]);
+			return 2;
+		}
+	}
+	if (d.timeout_ms <= 0)
+		d.timeout_ms = 10000;
+	return hikectl_drill(&d);
+}
+
 static const struct subcmd subcmds[] = {
 	{ "status", cmd_status, "status                      cluster, roles, quorum, SA counts, drops" },
 	{ "sas", cmd_sas, "sas [--peer ADDR] [--id ID] IKE SAs with their Child SAs" },
 	{ "switchover", cmd_switchover, "switchover [--to NODE]      graceful hand-over to a standby" },
 	{ "metrics", cmd_metrics, "metrics                     OpenMetrics text for a scraper" },
+	{ "drill", cmd_drill, "drill [--crash] [--timeout SECS] [--node NAME=SOCKET ...]\n"
+	  "                              failover drill: survey SAs, hand over, verify; PASS/FAIL" },
 };
 
 static void usage(FILE *f)

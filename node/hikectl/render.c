@@ -2,9 +2,15 @@
  * Renderings for hikectl.  The status result (node/ctl handlers) is:
  *   { node, cluster, sync: "none"|"corosync", role, quorate, health:
  *     "healthy"|"degraded"|"down", health_reason, uptime_s,
- *     members: [{ name, nodeid, role, priority, in_sync }],
  *     vips: [{ addr, holder }],
- *     sync_health: { last_update_ms_ago, lag_msgs, lag_ms, snapshot },
+ *     pid, nodeid,
+ *     members: [{ name, nodeid, role, priority, in_sync, self,
+ *                 last_rx_ms_ago (others: ms since their last sync message) }],
+ *     sync_health: { last_update_ms_ago (since the active's last sync
+ *                    message reached this node; null = never), lag_msgs and
+ *                    lag_ms (records the active submitted that have not
+ *                    come back yet, and the age of the oldest), snapshot,
+ *                    generation, tx_msgs, rx_msgs },
  *     ike_sas, child_sas, half_open, counters: { name: n, ... } }
  */
 #include <stdio.h>
@@ -45,11 +51,18 @@ static void render_members(json_t *res)
 
 	if (!json_array_size(json_object_get(res, "members")))
 		return;
-	printf("\n  %-16s %6s %-9s %8s %s\n", "member", "nodeid", "role", "priority", "sync");
-	json_array_foreach(json_object_get(res, "members"), i, m)
-		printf("  %-16s %6lld %-9s %8lld %s\n", str(m, "name"), num(m, "nodeid"),
+	printf("\n  %-16s %6s %-9s %8s %-8s %s\n", "member", "nodeid", "role", "priority", "sync", "last heard");
+	json_array_foreach(json_object_get(res, "members"), i, m) {
+		char heard[32] = "-";
+
+		if (num(m, "self"))
+			snprintf(heard, sizeof(heard), "(this node)");
+		else if (json_is_integer(json_object_get(m, "last_rx_ms_ago")))
+			snprintf(heard, sizeof(heard), "%lld ms ago", num(m, "last_rx_ms_ago"));
+		printf("  %-16s %6lld %-9s %8lld %-8s %s\n", str(m, "name"), num(m, "nodeid"),
 		       str(m, "role"), num(m, "priority"),
-		       num(m, "in_sync") ? "in-sync" : "syncing");
+		       num(m, "in_sync") ? "in-sync" : "syncing", heard);
+	}
 }
 
 static void render_vips(json_t *res)
@@ -89,10 +102,13 @@ int hikectl_render_status(json_t *res)
 	printf("  IKE SAs %lld, Child SAs %lld, half-open %lld, up %llds\n",
 	       num(res, "ike_sas"), num(res, "child_sas"), num(res, "half_open"),
 	       num(res, "uptime_s"));
-	if (sh)
-		printf("  sync: last update %lld ms ago, lag %lld msgs / %.1f ms, snapshot %s\n",
+	if (sh && json_is_integer(json_object_get(sh, "last_update_ms_ago")))
+		printf("  sync: last update %lld ms ago, lag %lld msgs / %lld ms, snapshot %s\n",
 		       num(sh, "last_update_ms_ago"), num(sh, "lag_msgs"),
-		       json_number_value(json_object_get(sh, "lag_ms")), str(sh, "snapshot"));
+		       num(sh, "lag_ms"), str(sh, "snapshot"));
+	else if (sh)
+		printf("  sync: no update from an active yet, lag %lld msgs / %lld ms, snapshot %s\n",
+		       num(sh, "lag_msgs"), num(sh, "lag_ms"), str(sh, "snapshot"));
 	render_vips(res);
 	render_members(res);
 	render_counters(res);
