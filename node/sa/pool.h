@@ -11,8 +11,9 @@
 struct conf_conn;
 struct ike_sa_table;
 
-/* Lease the lowest free address of the first pool of conn with this
- * family (AF_INET / AF_INET6).  *pool_idx gets the pool's index in
+/* Lease the next free address (round robin from the last one leased,
+ * so a released address is not handed out again at once) of the first
+ * pool of conn with this family (AF_INET / AF_INET6).  *pool_idx gets the pool's index in
  * conn->pools.  0, -ENOENT (no such pool), -ENOSPC (exhausted). */
 int sa_pool_lease(struct hike *h, const struct conf_conn *conn, int family,
 		  int *pool_idx, uint8_t addr[16]);
