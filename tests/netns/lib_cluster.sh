@@ -8,7 +8,13 @@
 #   lab_pair_net                 namespaces, bridges, addresses, routes
 #   lab_pair_conf NODE PRIO      write $LAB_DIR/NODE.yaml (dpd_delay from
 #                                LAB_PAIR_DPD_<node> or LAB_PAIR_DPD, 30s)
-#   lab_pair_start [NODES]       corosync on every node, then hiked (n1 first)
+#   lab_pair_start [NODES]       corosync on every node, then hiked (n1 first);
+#                                priorities LAB_PAIR_PRIO (200), then 100 less
+#                                for each next node
+#   lab_trio_net / lab_trio_start   the same with three nodes n1 n2 n3
+#                                (priorities 300/200/100, no two_node,
+#                                token_coefficient 0: LAB.md); sets
+#                                LAB_PAIR_NODES for lab_active
 #   lab_pair_swan [ARGS]         strongSwan initiator config "ha" (PSK, gcm)
 #   lab_role NODE                "active" / "standby" / ... from hikectl status
 #   lab_active                   the node whose hiked is active (or "")
@@ -75,7 +81,7 @@ Y
 }
 
 lab_pair_start() {
-	local nodes=${1:-n1 n2} spec=() n=0 x prio=200
+	local nodes=${1:-n1 n2} spec=() n=0 x prio=${LAB_PAIR_PRIO:-200}
 	for x in $nodes; do
 		n=$((n + 1))
 		spec+=("$n:$x:198.51.100.$n")
@@ -111,4 +117,10 @@ lab_active() {
 		[ "$(lab_role "$x")" = active ] && { echo "$x"; return 0; }
 	done
 	echo ""
+}
+
+lab_trio_net() { lab_pair_net "n1 n2 n3"; }
+lab_trio_start() {
+	LAB_PAIR_NODES="n1 n2 n3"
+	LAB_PAIR_PRIO=300 lab_pair_start "n1 n2 n3"
 }
