@@ -10,6 +10,7 @@ pkgs=(
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-extra-plugins libstrongswan-standard-plugins
 	iproute2 iputils-ping nftables iperf3 tshark python3-scapy jq procps psmisc
+	ansible ansible-lint debootstrap zstd util-linux
 )
 missing=()
 for p in "${pkgs[@]}"; do
