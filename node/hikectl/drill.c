@@ -281,8 +281,11 @@ static bool drill_child_ok(struct drill *d, json_t *old, json_t *now, json_t **r
 	long long no = now ? jnum(now, "seq_out") : -1, ni = now ? jnum(now, "seq_in") : -1;
 	bool ok = now && no >= so && (d->o->crash || ni >= si);
 
-	*row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b}",
-			 "spi_in", "", "spi_out", (json_int_t)jnum(old, "spi_out"),
+	char spi_out[16];
+
+	snprintf(spi_out, sizeof(spi_out), "%08llx", jnum(old, "spi_out"));
+	*row = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b}",
+			 "spi_in", "", "spi_out", spi_out,
 			 "seq_out_before", (json_int_t)so, "seq_out_after", (json_int_t)no,
 			 "seq_in_before", (json_int_t)si, "seq_in_after", (json_int_t)ni,
 			 "ok", ok);
