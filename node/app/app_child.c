@@ -137,9 +137,25 @@ static int app_child_remove(void *ctx, const struct child_sa *c)
 	return esp_dp_sa_del(h->esp, c->csa_spi_in);
 }
 
+static int app_child_moved(void *ctx, const struct child_sa *c)
+{
+	struct hike *h = ctx;
+	struct esp_sa *e = h->esp ? esp_dp_sa_find(h->esp, c->csa_spi_in) : NULL;
+	struct esp_sa_params p;
+
+	if (!e)
+		return -ENOENT;
+	app_child_params(h, c, &p);
+	e->sa_local = p.local;
+	e->sa_remote = p.remote;
+	e->sa_encap = p.encap;
+	return 0;
+}
+
 static const struct child_sa_ops app_child_ops = {
 	.install = app_child_install,
 	.remove = app_child_remove,
+	.moved = app_child_moved,
 };
 
 void app_child_attach(struct hike *h)

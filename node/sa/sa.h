@@ -190,6 +190,9 @@ static inline uint64_t ike_sa_peer_spi(const struct ike_sa *sa)
 struct child_sa_ops {
 	int (*install)(void *ctx, const struct child_sa *c);
 	int (*remove)(void *ctx, const struct child_sa *c);
+	/* the owning IKE SA's addresses/ports changed (NAT rebinding,
+	 * RFC 7296 2.23): ESP follows them.  May be NULL. */
+	int (*moved)(void *ctx, const struct child_sa *c);
 };
 
 /* Why a datagram was dropped: each has a counter (hikectl status). */

@@ -2,6 +2,7 @@
  * response to an exchange. */
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "core/counters.h"
 #include "sa/exchange.h"
@@ -22,6 +23,35 @@ static void child_datapath(struct hike *h, struct child_sa *c, bool install)
 		ike_sa_log(h, c->csa_ike, LOG_ERR_, "child %08x: datapath %s "
 			   "failed: %d", c->csa_spi_in,
 			   install ? "install" : "remove", rc);
+}
+
+static bool addr_same(const struct sockaddr_storage *a,
+		      const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	       memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+/* RFC 7296 2.23: the peer's address or port changed (a NAT rebinding);
+ * its Child SAs' ESP-in-UDP must follow, even when no ESP has come in
+ * from the new port yet. */
+static void children_moved(struct hike *h, struct ike_sa *sa)
+{
+	const struct child_sa_ops *ops = h->ike_sas->ops;
+
+	if (!ops || !ops->moved)
+		return;
+	for (struct child_sa *c = sa->sa_children; c; c = c->csa_next)
+		ops->moved(h->ike_sas->ops_ctx, c);
+	ike_sa_log(h, sa, LOG_INFO_, "peer moved: Child SAs follow");
 }
 
 /* Out of the tables and the datapath, then freed. */
@@ -188,8 +218,13 @@ int sa_update_apply(struct hike *h, struct sa_update *u, bool send)
 	 * moves to 4500 in IKE_AUTH) before Child SAs reach the datapath,
 	 * whose ESP-in-UDP goes there too */
 	if (u->answers) {
+		bool moved = !addr_same(&sa->sa_remote, &u->remote) ||
+			     !addr_same(&sa->sa_local, &u->local);
+
 		sa->sa_local = u->local;
 		sa->sa_remote = u->remote;
+		if (moved && send)
+			children_moved(h, sa);
 	}
 	apply_children(h, u, send);
 	apply_window(h, sa, u, send);

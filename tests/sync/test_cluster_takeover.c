@@ -93,7 +93,7 @@ static int f_remove(void *ctx, const struct child_sa *c)
 	return 0;
 }
 
-static const struct child_sa_ops fake_dp = { f_install, f_remove };
+static const struct child_sa_ops fake_dp = { .install = f_install, .remove = f_remove };
 
 static struct node *c_add(struct cluster *c, uint32_t id, uint32_t prio)
 {
