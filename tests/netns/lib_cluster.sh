@@ -7,7 +7,9 @@
 #
 #   lab_pair_net                 namespaces, bridges, addresses, routes
 #   lab_pair_conf NODE PRIO      write $LAB_DIR/NODE.yaml (dpd_delay from
-#                                LAB_PAIR_DPD_<node> or LAB_PAIR_DPD, 30s)
+#                                LAB_PAIR_DPD_<node> or LAB_PAIR_DPD, 30s;
+#                                LAB_PAIR_CONF_EXTRA appended: more
+#                                connections, list items indented 2)
 #   lab_pair_start [NODES]       corosync on every node, then hiked (n1 first);
 #                                priorities LAB_PAIR_PRIO (200), then 100 less
 #                                for each next node
@@ -77,6 +79,7 @@ connections:
     local_ts: [203.0.113.0/25]
     remote_ts: [203.0.113.128/25]
     dpd_delay: $dpd
+${LAB_PAIR_CONF_EXTRA:-}
 Y
 }
 
