@@ -61,9 +61,22 @@ static struct dp_sock *dp_sock_for(struct esp_dp *dp, int family,
 
 /* ---- outbound: TUN -> ESP ---- */
 
+/* Address slot k's message to sa's peer for the shared socket. */
+static void dp_msg_addr(struct esp_dp *dp, size_t k, const struct esp_sa *sa)
+{
+	struct msghdr *h = &dp->msgs[k].msg_hdr;
+
+	dp->addrs[k] = sa->sa_remote;
+	if (!sa->sa_encap)	/* raw sockets take no port */
+		((struct sockaddr_in *)&dp->addrs[k])->sin_port = 0;
+	h->msg_name = &dp->addrs[k];
+	h->msg_namelen = sizeof(dp->addrs[k]);
+	esp_cmsg_src(h, &sa->sa_local, dp->cbuf[k]);
+}
+
 /* Encap one inner packet into slot k; false when it is dropped. */
 static bool dp_out_one(struct esp_dp *dp, const uint8_t *pkt, size_t len,
-		       size_t k)
+		       size_t k, uint64_t now)
 {
 	struct esp_flow fl;
 	struct esp_sa *sa;
@@ -90,47 +103,103 @@ static bool dp_out_one(struct esp_dp *dp, const uint8_t *pkt, size_t len,
 		dp_drop(dp, why);
 		return false;
 	}
-	sa->sa_st.last_out_ms = dp_now(dp);
-	dp->addrs[k] = sa->sa_remote;
-	if (!sa->sa_encap)	/* raw sockets take no port */
-		((struct sockaddr_in *)&dp->addrs[k])->sin_port = 0;
+	sa->sa_st.last_out_ms = now;
 	dp->iov[k] = (struct iovec){ dp->tx[k], olen };
 	memset(&dp->msgs[k], 0, sizeof(dp->msgs[k]));
-	dp->msgs[k].msg_hdr.msg_name = &dp->addrs[k];
-	dp->msgs[k].msg_hdr.msg_namelen = sizeof(dp->addrs[k]);
 	dp->msgs[k].msg_hdr.msg_iov = &dp->iov[k];
 	dp->msgs[k].msg_hdr.msg_iovlen = 1;
-	esp_cmsg_src(&dp->msgs[k].msg_hdr, &sa->sa_local, dp->cbuf[k]);
+	dp->tx_conn[k] = dp_conn_get(dp, sa, now);
+	if (dp->tx_conn[k]) {	/* connected: no address, no route lookup */
+		dp->tx_fd[k] = dp->tx_conn[k]->s.fd;
+		dp->addrs[k] = sa->sa_remote;	/* for a fallback */
+		return true;
+	}
+	dp_msg_addr(dp, k, sa);
 	dp->tx_fd[k] = s->fd;
 	return true;
 }
 
+/* sendmmsg one run [i, j) on one socket; the number sent. */
+static size_t dp_send_run(int fd, struct mmsghdr *m, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		int sent = sendmmsg(fd, m + done, (unsigned)(n - done), 0);
+
+		if (sent <= 0)
+			break;
+		done += (size_t)sent;
+	}
+	return done;
+}
+
+/* Slots [i, j) were for connected socket c, which failed: send them
+ * through the shared socket.  The number sent. */
+static size_t dp_fallback(struct esp_dp *dp, struct dp_conn *c, size_t i,
+			  size_t j)
+{
+	struct dp_sock *s = dp_sock_for(dp, c->remote.ss_family, DP_NATT);
+
+	if (!s)
+		return 0;
+	for (size_t k = i; k < j; k++) {
+		struct msghdr *h = &dp->msgs[k].msg_hdr;
+
+		h->msg_name = &dp->addrs[k];
+		h->msg_namelen = sizeof(dp->addrs[k]);
+		esp_cmsg_src(h, &c->local, dp->cbuf[k]);
+	}
+	return dp_send_run(s->fd, &dp->msgs[i], j - i);
+}
+
+static bool dp_hard_err(void)
+{
+	return errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS;
+}
+
 /* sendmmsg runs of consecutive packets for the same socket. */
-static void dp_flush(struct esp_dp *dp, size_t n)
+static void dp_flush(struct esp_dp *dp, size_t n, uint64_t now)
 {
 	size_t i = 0;
 
 	while (i < n) {
-		size_t j = i + 1;
-		int sent;
+		struct dp_conn *c = dp->tx_conn[i];
+		size_t j = i + 1, sent = 0;
 
 		while (j < n && dp->tx_fd[j] == dp->tx_fd[i])
 			j++;
-		sent = sendmmsg(dp->tx_fd[i], &dp->msgs[i], (unsigned)(j - i), 0);
-		if (sent < 0)
-			sent = 0;
+		if (c && c->s.fd != dp->tx_fd[i]) {	/* failed earlier */
+			sent = dp_fallback(dp, c, i, j);
+		} else {
+			sent = dp_send_run(dp->tx_fd[i], &dp->msgs[i], j - i);
+			/* ICMP errors show on connected sockets once
+			 * (reading clears them): retry, then fall back */
+			if (c && sent < j - i && dp_hard_err())
+				sent += dp_send_run(dp->tx_fd[i], &dp->msgs[i + sent],
+						    j - i - sent);
+			if (c && sent < j - i && dp_hard_err()) {
+				dp_conn_fail(dp, c, now);
+				sent += dp_fallback(dp, c, i + sent, j);
+			}
+		}
 		dp->st.esp_tx += (uint64_t)sent;
 		/* a full send buffer drops the rest, as a NIC queue would */
-		dp->st.send_errors += (uint64_t)(j - i) - (uint64_t)sent;
+		dp->st.send_errors += (uint64_t)(j - i - sent);
 		i = j;
 	}
 }
 
 int esp_dp_poll_tun(struct esp_dp *dp)
 {
+	uint64_t now = dp_now(dp);
 	size_t k = 0;
 	int n = 0;
 
+	if (now - dp->conn_gc_ms >= DP_CONN_IDLE_MS / 4) {
+		dp->conn_gc_ms = now;
+		dp_conn_gc(dp, now);
+	}
 	for (int i = 0; i < DP_BATCH; i++) {
 		ssize_t len = read(dp->tun_fd, dp->rx[0], sizeof(dp->rx[0]));
 
@@ -141,10 +210,10 @@ int esp_dp_poll_tun(struct esp_dp *dp)
 		}
 		n++;
 		dp->st.tun_rx++;
-		if (dp_out_one(dp, dp->rx[0], (size_t)len, k))
+		if (dp_out_one(dp, dp->rx[0], (size_t)len, k, now))
 			k++;
 	}
-	dp_flush(dp, k);
+	dp_flush(dp, k, now);
 	return n;
 }
 
@@ -279,7 +348,7 @@ static void dp_dispatch(struct dp_sock *s, struct msghdr *m, size_t len)
 	}
 }
 
-static int dp_poll_sock(struct dp_sock *s)
+int dp_poll_sock(struct dp_sock *s)
 {
 	struct esp_dp *dp = s->dp;
 	int n;
@@ -310,7 +379,7 @@ int esp_dp_poll_udp(struct esp_dp *dp)
 
 	for (size_t i = 0; i < dp->nsocks; i++)
 		n += dp_poll_sock(&dp->socks[i]);
-	return n;
+	return n + dp_poll_conns(dp);
 }
 
 void dp_on_sock(void *arg, int fd, uint32_t events)

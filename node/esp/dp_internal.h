@@ -23,6 +23,26 @@ struct dp_sock {
 	uint16_t port;
 };
 
+/*
+ * A UDP socket bound to (local address, NAT-T port) and connected to one
+ * peer (address, port): ESP to that peer leaves through it without a
+ * route lookup per packet (the socket caches the route).  Created on the
+ * first outbound packet, shared by every SA with the same pair, closed
+ * when unused (DP_CONN_IDLE_MS) or when sends on it fail.  The peer's
+ * datagrams arrive on it too and are handled as on the shared socket.
+ */
+#define DP_CONN_BUCKETS	256
+#define DP_CONN_MAX	1024
+#define DP_CONN_IDLE_MS	60000
+#define DP_CONN_RETRY_MS 1000	/* after a failed bind/connect */
+
+struct dp_conn {
+	struct dp_sock s;	/* first: the loop callback gets &s */
+	struct sockaddr_storage local, remote;
+	uint64_t used_ms;	/* last outbound packet / failure time */
+	struct dp_conn *next;
+};
+
 struct esp_dp {
 	struct loop *loop;
 	struct counters *cnt;
@@ -35,16 +55,33 @@ struct esp_dp {
 	size_t nsocks;
 	struct esp_spd *spd;
 	struct esp_dp_stats st;
+	struct dp_conn *conns[DP_CONN_BUCKETS];
+	size_t nconns;
+	uint64_t conn_gc_ms;
 	/* batch state, allocated once: nothing is allocated per packet */
 	struct mmsghdr msgs[DP_BATCH];
 	struct iovec iov[DP_BATCH];
 	struct sockaddr_storage addrs[DP_BATCH];
 	int tx_fd[DP_BATCH];
+	struct dp_conn *tx_conn[DP_BATCH];	/* NULL: the shared socket */
 	uint8_t cbuf[DP_BATCH][ESP_CMSG_SPACE];
 	uint8_t rx[DP_BATCH][DP_BUF];
 	uint8_t tx[DP_BATCH][DP_BUF + ESP_MAX_OVERHEAD];
 	uint8_t inner[DP_BUF + 64];
 };
+
+/* conn.c: the connected socket for sa's (local, remote), or NULL (use
+ * the shared socket). */
+struct dp_conn *dp_conn_get(struct esp_dp *dp, const struct esp_sa *sa,
+			    uint64_t now);
+/* Sends failed on c: close it (the caller falls back to the shared
+ * socket), and try again only after DP_CONN_RETRY_MS. */
+void dp_conn_fail(struct esp_dp *dp, struct dp_conn *c, uint64_t now);
+/* Close the connected sockets unused for DP_CONN_IDLE_MS. */
+void dp_conn_gc(struct esp_dp *dp, uint64_t now);
+void dp_conn_free_all(struct esp_dp *dp);
+int dp_poll_conns(struct esp_dp *dp);
+int dp_poll_sock(struct dp_sock *s);
 
 /* loop callbacks (arg: struct dp_sock / struct esp_dp) */
 void dp_on_sock(void *arg, int fd, uint32_t events);

@@ -132,6 +132,7 @@ void esp_dp_free(struct esp_dp *dp)
 			loop_fd_del(dp->loop, dp->socks[i].fd);
 		close(dp->socks[i].fd);
 	}
+	dp_conn_free_all(dp);
 	if (dp->tun_fd >= 0) {
 		if (dp->loop)
 			loop_fd_del(dp->loop, dp->tun_fd);

@@ -82,6 +82,41 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound)
 	return fd;
 }
 
+int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
+		    const struct sockaddr_storage *remote)
+{
+	int family = local->ss_family, one = 1, rcvbuf = 4 << 20;
+	struct sockaddr_storage ss = *local;
+	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
+					  sizeof(struct sockaddr_in6);
+	int fd;
+
+	if (family != remote->ss_family ||
+	    (family != AF_INET && family != AF_INET6))
+		return -EAFNOSUPPORT;
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
+			return esp_sock_fail(fd);
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
+			return esp_sock_fail(fd);
+	}
+	/* the peer's datagrams now arrive here (the best-matching socket) */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) ||
+	    connect(fd, (const struct sockaddr *)remote, sl))
+		return esp_sock_fail(fd);
+	return fd;
+}
+
 int esp_raw_open(int family)
 {
 	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,

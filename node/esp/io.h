@@ -14,6 +14,14 @@ int esp_tun_open(const char *name, char actual[16]);
  * each datagram (IP_PKTINFO / IPV6_RECVPKTINFO).  fd or -errno. */
 int esp_udp_open(int family, uint16_t port, uint16_t *bound);
 
+/* A non-blocking UDP socket bound to local's address and port (next to
+ * the wildcard socket of esp_udp_open: both have SO_REUSEADDR) and
+ * connected to remote, so that sends need no route lookup per packet.
+ * The peer's datagrams to local then arrive on it (pktinfo on).  fd or
+ * -errno. */
+int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
+		    const struct sockaddr_storage *remote);
+
 /* A raw IPPROTO_ESP socket (IPv4 delivers the IP header too). */
 int esp_raw_open(int family);
 
