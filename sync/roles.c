@@ -149,7 +149,11 @@ void sync_roles_elect(struct sync *s)
 {
 	struct sync_member *w = NULL, *me;
 	uint32_t lineage;
+	bool rival = false, was_active = s->is_active;
 
+	for (size_t i = 0; i < s->nmembers; i++)
+		if (s->members[i].nodeid != s->nodeid && s->members[i].claims_active)
+			rival = true;
 	for (int rule = 0; rule < 3 && !w; rule++)
 		w = sync_best(s, rule);
 	s->stats.elections++;
@@ -175,6 +179,11 @@ void sync_roles_elect(struct sync *s)
 			s->srx.running = false;	/* wait for a new Begin */
 	}
 	sync_roles_report(s);
+	if (rival && was_active && s->is_active && s->conf.ops.reannounce) {
+		sync_log(s, LOG_INFO_, "merged with another active: node %u stays "
+			 "active, announcing the VIPs again", s->nodeid);
+		s->conf.ops.reannounce(s->conf.ops.ctx);
+	}
 	sync_snap_check(s);
 }
 

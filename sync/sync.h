@@ -55,6 +55,11 @@ struct sync_ops {
 	/* Role changes of this node (see roles.c). */
 	void (*became_active)(void *ctx);
 	void (*became_standby)(void *ctx);
+	/* This node stays active through a merge in which another member
+	 * claimed active too (a healed split brain): the neighbours may
+	 * still send to the other one's MAC; announce the VIPs again.
+	 * May be NULL. */
+	void (*reannounce)(void *ctx);
 	void *ctx;
 };
 

@@ -582,6 +582,15 @@ static void ops_became_active(void *ctx)
 	log_info(&h->log, "takeover: step 4/4: counter reservations sent");
 }
 
+/* A healed split brain: the other half announced the VIPs too. */
+static void ops_reannounce(void *ctx)
+{
+	struct sa_sync *ss = ctx;
+
+	if (ss->active)
+		takeover_vips_up(ss->tk);
+}
+
 static void ops_became_standby(void *ctx)
 {
 	struct sa_sync *ss = ctx;
@@ -635,7 +644,8 @@ void sa_sync_fill_ops(struct sa_sync *ss, struct sync_ops *ops)
 		.snap_open = ops_snap_open, .snap_next = ops_snap_next,
 		.snap_close = ops_snap_close,
 		.became_active = ops_became_active,
-		.became_standby = ops_became_standby, .ctx = ss,
+		.became_standby = ops_became_standby,
+		.reannounce = ops_reannounce, .ctx = ss,
 	};
 }
 

@@ -19,7 +19,8 @@
 #   tests/bench/failover.sh
 #   COUNTS="1 1000" RATE_N=2000 HIKE_BUILD=build-bench tests/bench/failover.sh
 #
-# Knobs: COUNTS (1 1000 10000, cumulative), RATE_N (5000), WINDOW (64),
+# Knobs: COUNTS (1 1000 10000, cumulative), RATE_N (5000), ROUNDS (3),
+# WINDOW (64), MAX_S (90, per ike_load run),
 # PING_IV (0.005), HIKED_LOG (info: takeover steps are logged at info),
 # KEEP=1.
 . "$(dirname "$0")/../netns/lib.sh"
@@ -133,40 +134,56 @@ for want in $COUNTS; do
 	act=$sby
 done
 
-# ---- handshake rate: sync off (single node) vs on (pair)
-for x in n1 n2; do lab_stop "hiked-$x"; done
+# ---- handshake rate: sync off (single node) vs on (pair), alternating
+# ROUNDS times (the machine is shared: compare neighbours, not runs)
+# cpu_ms NAME...: utime + stime of the recorded processes, in ms
+cpu_ms() {
+	local x tck
+	tck=$(getconf CLK_TCK)
+	for x in "$@"; do
+		awk -v t="$tck" '{ sub(/^.*\) /, ""); printf "%.0f ", ($12 + $13) * 1000 / t }' "/proc/$(lab_pid "$x")/stat"
+	done
+}
+vips() {	# vips add|del NODE
+	lab_exec "$2" ip addr "$1" 192.0.2.10/24 dev eth0 2>/dev/null
+	lab_exec "$2" ip addr "$1" 203.0.113.1/25 dev in0 2>/dev/null
+	lab_exec i ip neigh flush 192.0.2.10
+}
 sed -e 's/mode: corosync/mode: none/' "$LAB_DIR/n1.yaml" >"$LAB_DIR/single.yaml"
-# hiked leaves its VIPs configured when it stops (TERM): clear them
-for x in n1 n2; do
-	lab_exec "$x" ip addr del 192.0.2.10/24 dev eth0 2>/dev/null
-	lab_exec "$x" ip addr del 203.0.113.1/25 dev in0 2>/dev/null
+rates=$LAB_DIR/rates
+: >"$rates"
+for r in $(seq "${ROUNDS:-3}"); do
+	for x in n1 n2; do lab_stop "hiked-$x"; done
+	# hiked leaves its VIPs configured when it stops (TERM): clear them
+	vips del n1; vips del n2; vips add n1
+	lab_hiked n1 "$LAB_DIR/single.yaml" -d warn || lab_die "single hiked"
+	read -r ok_off rate_off cpu_off < <(load "$RATE_N" 192.0.2.100 "off$r" "$(lab_pid hiked-n1)")
+	lab_stop hiked-n1
+	vips del n1
+	for x in n1 n2; do
+		lab_hiked "$x" "$LAB_DIR/$x.yaml" -d warn || lab_die "pair hiked $x"
+		lab_wait_for 10 lab_has_role "$x"
+	done
+	lab_wait_for 10 is_role n1 active
+	c0=$(cpu_ms hiked-n2 corosync-n1 corosync-n2)
+	read -r ok_on rate_on cpu_on < <(load "$RATE_N" 192.0.2.150 "on$r" "$(lab_pid hiked-n1)")
+	lab_wait_for 30 has_count n2 "$ok_on"
+	c1=$(cpu_ms hiked-n2 corosync-n1 corosync-n2)
+	echo "$r $ok_off $rate_off $cpu_off $ok_on $rate_on $cpu_on $(ike_count n2) $(cut -d' ' -f1 /proc/loadavg)" >>"$rates"
+	paste -d' ' <(echo "$c0" | tr ' ' '\n') <(echo "$c1" | tr ' ' '\n') |
+		awk -v n="$ok_on" '{ printf("%s%.3f", (NR > 1 ? " " : ""), ($2 - $1) / (n ? n : 1)) }
+			END { print "" }' >>"$LAB_DIR/cpu_on"
 done
-lab_exec n1 ip addr add 192.0.2.10/24 dev eth0
-lab_exec n1 ip addr add 203.0.113.1/25 dev in0
-lab_exec i ip neigh flush 192.0.2.10
-lab_hiked n1 "$LAB_DIR/single.yaml" -d "${HIKED_LOG:-info}" || lab_die "single hiked"
-lab_exec n1 ss -lun >"$LAB_DIR/single.ss"
-read -r ok_off rate_off cpu_off < <(load "$RATE_N" 192.0.2.100 off "$(lab_pid hiked-n1)")
-cp "$(lab_hiked_log n1)" "$LAB_DIR/hiked-single.out"
-lab_stop hiked-n1
-lab_exec n1 ip addr del 192.0.2.10/24 dev eth0
-lab_exec n1 ip addr del 203.0.113.1/25 dev in0
-lab_exec i ip neigh flush 192.0.2.10
-for x in n1 n2; do lab_hiked "$x" "$LAB_DIR/$x.yaml" -d warn || lab_die "pair hiked $x"; lab_wait_for 10 lab_has_role "$x"; done
-lab_wait_for 10 is_role n1 active
-read -r ok_on rate_on cpu_on < <(load "$RATE_N" 192.0.2.150 on "$(lab_pid hiked-n1)")
-lab_wait_for 30 has_count n2 "$ok_on"
-sby_on=$(ike_count n2)
 
 echo
 echo "failover: kill -9 of the active hiked, $(nproc) cores shared by everything, ping -D every $PING_IV s hi -> hr through strongSwan's SA"
 printf '%8s | %8s | %10s | %10s %10s %10s | %12s | %5s | %9s\n' "IKE SAs" "held" "load hs/s" "->active" "install" "->step4" "traffic back" SPIs "resync s"
 awk '{ printf "%8s | %8s | %10s | %7s ms %7s ms %7s ms | %9s ms | %5s | %9.2f\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$results"
 echo
-echo "handshake rate, $RATE_N SAs, window $WINDOW, ike_load in i (same machine):"
-printf '%-28s | %8s | %12s | %10s\n' responder ok "handshakes/s" "CPU ms/hs"
-printf '%-28s | %8s | %12s | %10s\n' "single node (sync: none)" "$ok_off" "$rate_off" "$cpu_off"
-printf '%-28s | %8s | %12s | %10s\n' "pair active (sync on)" "$ok_on" "$rate_on" "$cpu_on"
-awk -v a="$rate_off" -v b="$rate_on" 'BEGIN { if (a > 0) printf "sync costs %.1f %% of the handshake rate\n", (1 - b / a) * 100 }'
-echo "standby holds $sby_on IKE SAs after the sync-on run"
+echo "handshake rate, $RATE_N SAs per run, window $WINDOW, ike_load in i (same machine), sync off = single hiked (sync: none), on = active of the pair:"
+printf '%5s | %8s %10s %9s | %8s %10s %9s | %8s | %6s | %5s\n' round "off ok" "hs/s" "CPU ms" "on ok" "hs/s" "CPU ms" standby "cost" load
+awk '{ printf "%5s | %8s %10s %9s | %8s %10s %9s | %8s | %5.1f%% | %5s\n", $1, $2, $3, $4, $5, $6, $7, $8, ($3 > 0 ? (1 - $6 / $3) * 100 : 0), $9 }' "$rates"
+awk 'BEGIN { printf "sync-on CPU per handshake besides the active (ms): " }
+	{ a += $1; b += $2; c += $3; n++ } END { if (n) printf "standby hiked %.3f, corosync (active) %.3f, corosync (standby) %.3f\n", a / n, b / n, c / n }' "$LAB_DIR/cpu_on"
+awk '{ off += $3; on += $6 } END { if (off > 0) printf "sum over rounds: sync costs %.1f %% of the handshake rate\n", (1 - on / off) * 100 }' "$rates"
 exit 0
