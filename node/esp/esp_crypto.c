@@ -21,6 +21,10 @@ struct esp_crypto {
 	EVP_CIPHER_CTX *cctx;
 	EVP_MAC_CTX *mctx;	/* CBC suites only */
 	uint8_t salt[ESP_SALT_LEN];
+	/* AEAD: built once, so that a packet costs no ctrl -> param
+	 * translation (OpenSSL 3): the tag goes through tag[] */
+	uint8_t tag[16];
+	OSSL_PARAM tag_params[2];
 };
 
 static const EVP_CIPHER *ec_cipher(uint16_t encr, uint16_t bits)
@@ -141,7 +145,11 @@ int esp_crypto_new(uint16_t encr, uint16_t bits, uint16_t integ,
 	if (!EVP_CipherInit_ex(c->cctx, ec_cipher(encr, bits), NULL, ekey,
 			       NULL, encrypt ? 1 : 0))
 		goto fail;
-	if (!c->alg.aead) {
+	if (c->alg.aead) {
+		c->tag_params[0] = OSSL_PARAM_construct_octet_string(
+			OSSL_CIPHER_PARAM_AEAD_TAG, c->tag, sizeof(c->tag));
+		c->tag_params[1] = OSSL_PARAM_construct_end();
+	} else {
 		EVP_CIPHER_CTX_set_padding(c->cctx, 0);	/* ESP pads itself */
 		rc = ec_init_mac(c, integ, akey, akey_len);
 		if (rc)
@@ -195,18 +203,21 @@ static int ec_aead(struct esp_crypto *c, const uint8_t *pkt, size_t ct_len,
 	/* RFC 4106 4 / RFC 7634 2: nonce = salt | explicit IV */
 	memcpy(nonce, c->salt, ESP_SALT_LEN);
 	memcpy(nonce + ESP_SALT_LEN, pkt + ESP_HDR_LEN, 8);
-	ok = EVP_CipherInit_ex(c->cctx, NULL, NULL, NULL, nonce, -1) &&
+	ok = EVP_CipherInit_ex2(c->cctx, NULL, NULL, nonce, -1, NULL) &&
 	     EVP_CipherUpdate(c->cctx, NULL, &n, aad, (int)aadlen) &&
 	     EVP_CipherUpdate(c->cctx, outp, &n, in, (int)ct_len);
 	if (!ok)
 		return -EIO;
 	if (c->encrypt) {
 		ok = EVP_CipherFinal_ex(c->cctx, outp + ct_len, &n) &&
-		     EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_GET_TAG, 16, tag);
+		     EVP_CIPHER_CTX_get_params(c->cctx, c->tag_params);
+		if (ok)
+			memcpy(tag, c->tag, sizeof(c->tag));
 		return ok ? 0 : -EIO;
 	}
 	/* the tag is checked in Final, in constant time */
-	if (!EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_SET_TAG, 16, tag))
+	memcpy(c->tag, tag, sizeof(c->tag));
+	if (!EVP_CIPHER_CTX_set_params(c->cctx, c->tag_params))
 		return -EIO;
 	return EVP_CipherFinal_ex(c->cctx, outp + ct_len, &n) > 0 ? 0 : -EBADMSG;
 }
