@@ -190,18 +190,14 @@ static void dp_flush(struct esp_dp *dp, size_t n, uint64_t now)
 	}
 }
 
-int esp_dp_poll_tun(struct esp_dp *dp)
+/* One batch: up to DP_BATCH reads, one flush.  The number read. */
+static int dp_tun_batch(struct esp_dp *dp, uint64_t now)
 {
-	uint64_t now = dp_now(dp);
 	size_t k = 0;
 	int n = 0;
 
-	if (now - dp->conn_gc_ms >= DP_CONN_IDLE_MS / 4) {
-		dp->conn_gc_ms = now;
-		dp_conn_gc(dp, now);
-	}
 	for (int i = 0; i < DP_BATCH; i++) {
-		ssize_t len = read(dp->tun_fd, dp->rx[0], sizeof(dp->rx[0]));
+		ssize_t len = read(dp->tun_fd, dp->tx[k] + DP_HEADROOM, DP_BUF);
 
 		if (len < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -210,10 +206,27 @@ int esp_dp_poll_tun(struct esp_dp *dp)
 		}
 		n++;
 		dp->st.tun_rx++;
-		if (dp_out_one(dp, dp->rx[0], (size_t)len, k, now))
+		if (dp_out_one(dp, dp->tx[k] + DP_HEADROOM, (size_t)len, k, now))
 			k++;
 	}
 	dp_flush(dp, k, now);
+	return n;
+}
+
+int esp_dp_poll_tun(struct esp_dp *dp)
+{
+	uint64_t now = dp_now(dp);
+	int n = 0, got = DP_BATCH;
+
+	if (now - dp->conn_gc_ms >= DP_CONN_IDLE_MS / 4) {
+		dp->conn_gc_ms = now;
+		dp_conn_gc(dp, now);
+	}
+	/* drain: fewer wake-ups (epoll_wait, context switches) */
+	for (int r = 0; r < DP_DRAIN && got == DP_BATCH; r++) {
+		got = dp_tun_batch(dp, now);
+		n += got;
+	}
 	return n;
 }
 
@@ -386,7 +399,8 @@ void dp_on_sock(void *arg, int fd, uint32_t events)
 {
 	(void)fd;
 	(void)events;
-	dp_poll_sock(arg);
+	for (int r = 0; r < DP_DRAIN && dp_poll_sock(arg) == DP_BATCH; r++)
+		;
 }
 
 void dp_on_tun(void *arg, int fd, uint32_t events)

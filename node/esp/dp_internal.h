@@ -13,6 +13,10 @@
 #define DP_BATCH	32	/* packets per wake-up and per sendmmsg */
 #define DP_BUF		9216	/* larger datagrams count as truncated */
 #define DP_MAX_SOCKS	6
+#define DP_DRAIN	8	/* batches per wake-up at most */
+/* TUN packets are read to tx[k] + DP_HEADROOM, where an AEAD SA's
+ * payload goes: encrypted in place */
+#define DP_HEADROOM	(ESP_HDR_LEN + 8)
 
 enum dp_kind { DP_IKE, DP_NATT, DP_RAW };
 
@@ -66,7 +70,7 @@ struct esp_dp {
 	struct dp_conn *tx_conn[DP_BATCH];	/* NULL: the shared socket */
 	uint8_t cbuf[DP_BATCH][ESP_CMSG_SPACE];
 	uint8_t rx[DP_BATCH][DP_BUF];
-	uint8_t tx[DP_BATCH][DP_BUF + ESP_MAX_OVERHEAD];
+	uint8_t tx[DP_BATCH][DP_HEADROOM + DP_BUF + ESP_MAX_OVERHEAD];
 	uint8_t inner[DP_BUF + 64];
 };
 

@@ -169,7 +169,9 @@ void esp_sa_free(struct esp_sa *sa);	/* wipes keys; NULL is a no-op */
  * Protect one inner packet (a whole IP packet from the TUN).  Writes the
  * ESP packet (SPI .. ICV, no outer IP or UDP header) to out.  0, or
  * -errno with *why set (ESP_DROP_SEQ_EXHAUSTED, ESP_DROP_EXPIRED,
- * ESP_DROP_NOSPACE, ESP_DROP_PROTO, ESP_DROP_CRYPTO).
+ * ESP_DROP_NOSPACE, ESP_DROP_PROTO, ESP_DROP_CRYPTO).  in may lie
+ * inside out at offset ESP_HDR_LEN or more; at ESP_HDR_LEN + the IV
+ * length (tunnel mode) the payload is encrypted where it is.
  */
 int esp_encap(struct esp_sa *sa, const uint8_t *in, size_t inlen,
 	      uint8_t *out, size_t cap, size_t *outlen, enum esp_drop *why);

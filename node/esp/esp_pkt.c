@@ -74,7 +74,11 @@ int esp_encap(struct esp_sa *sa, const uint8_t *in, size_t inlen,
 	wr_u32(&w, sa->sa_spi_out);
 	wr_u32(&w, (uint32_t)sa->sa_seq_out);	/* low half only (2.2.1) */
 	wr_reserve(&w, a->iv_len);
-	wr_bytes(&w, pl, plen);
+	/* in may already sit in out, where the payload goes (the datapath
+	 * reads the TUN there): then nothing moves */
+	if (wr_ok(&w) && out + w.len != pl && plen)
+		memmove(out + w.len, pl, plen);
+	wr_reserve(&w, plen);
 	for (size_t i = 1; i <= padlen; i++)	/* 2.4: 1, 2, 3, ... */
 		wr_u8(&w, (uint8_t)i);
 	wr_u8(&w, (uint8_t)padlen);
@@ -174,7 +178,8 @@ static enum esp_drop esp_inner(const struct esp_sa *sa, uint8_t *out,
 	} else if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6) {
 		return ESP_DROP_PROTO;
 	}
-	memmove(out, out + room - hl, hl + plen);
+	if (room != hl)
+		memmove(out, out + room - hl, hl + plen);
 	if (esp_flow_parse(out, hl + plen, &fl) ||
 	    (sa->sa_mode == ESP_MODE_TUNNEL &&
 	     (fl.fl_family == AF_INET) != (nh == ESP_NH_IPV4)))
