@@ -106,6 +106,12 @@ void app_sync_stop(struct hike *h)
 
 	loop_timer_free(a->counter_timer);
 	a->counter_timer = NULL;
+	/* a stopping active gives its virtual IPs back, so the standby's
+	 * gratuitous ARP is not contradicted by a dead node's kernel */
+	if (h->sync && sync_is_active(h->sync) && a->ss) {
+		takeover_vips_down(sa_sync_takeover(a->ss));
+		log_info(&h->log, "stopping: virtual IPs released");
+	}
 	if (h->sync) {
 		sync_detach_loop(h->sync);
 		sync_free(h->sync);
@@ -263,6 +269,10 @@ static json_t *app_cmd_switchover(struct hike *h, void *arg, json_t *args,
 	}
 	if (to && sscanf(to, "%*[^0-9]%u", &node) != 1 && sscanf(to, "%u", &node) != 1) {
 		snprintf(err, errlen, "--to takes a node id (e.g. 2 or node2)");
+		return NULL;
+	}
+	if (node && sync_member_state(h->sync, node) != SYNC_MEMBER_IN_SYNC) {
+		snprintf(err, errlen, "node %u is not an in-sync member of this cluster", node);
 		return NULL;
 	}
 	rc = sync_switchover(h->sync, node);
