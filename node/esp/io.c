@@ -43,9 +43,11 @@ static int esp_sock_fail(int fd)
 	return rc;
 }
 
-int esp_udp_open(int family, uint16_t port, uint16_t *bound)
+/* A non-blocking UDP socket of family with pktinfo, a large receive
+ * queue and SO_REUSEADDR, bound to ss (whose port is set to port).  fd or
+ * -errno. */
+static int esp_udp_bound(int family, struct sockaddr_storage *ss, uint16_t port)
 {
-	struct sockaddr_storage ss;
 	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
 					  sizeof(struct sockaddr_in6);
 	int one = 1, rcvbuf = 4 << 20;
@@ -53,14 +55,12 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound)
 
 	if (fd < 0)
 		return -errno;
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_family = (sa_family_t)family;
 	if (family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
 		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
 			return esp_sock_fail(fd);
 	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 		/* one socket per family, so the v4 one can bind too */
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
@@ -71,11 +71,23 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound)
 	 * which hiked has -- else take what the sysctl allows */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	/* a virtual IP can arrive after we bound the wildcard: pktinfo
-	 * then tells which address the peer used */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&ss, sl) ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sl))
+	    bind(fd, (struct sockaddr *)ss, sl))
+		return esp_sock_fail(fd);
+	return fd;
+}
+
+int esp_udp_open(int family, uint16_t port, uint16_t *bound)
+{
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+	socklen_t sl = sizeof(ss);
+	/* the wildcard: a virtual IP can arrive after we bound, and pktinfo
+	 * tells which address the peer used */
+	int fd = esp_udp_bound(family, &ss, port);
+
+	if (fd < 0)
+		return fd;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
 		return esp_sock_fail(fd);
 	*bound = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
 				((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -85,34 +97,19 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound)
 int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
 		    const struct sockaddr_storage *remote)
 {
-	int family = local->ss_family, one = 1, rcvbuf = 4 << 20;
+	int family = local->ss_family, fd;
 	struct sockaddr_storage ss = *local;
 	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
 					  sizeof(struct sockaddr_in6);
-	int fd;
 
 	if (family != remote->ss_family ||
 	    (family != AF_INET && family != AF_INET6))
 		return -EAFNOSUPPORT;
-	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
-			return esp_sock_fail(fd);
-	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
-			return esp_sock_fail(fd);
-	}
 	/* the peer's datagrams now arrive here (the best-matching socket) */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&ss, sl) ||
-	    connect(fd, (const struct sockaddr *)remote, sl))
+	fd = esp_udp_bound(family, &ss, port);
+	if (fd < 0)
+		return fd;
+	if (connect(fd, (const struct sockaddr *)remote, sl))
 		return esp_sock_fail(fd);
 	return fd;
 }
