@@ -154,7 +154,12 @@ void sync_flush(struct sync *s)
 		 * only when nothing is in flight, then one batch after it. */
 		if (sync_idle(s) && sync_snap_pump(s) == 0)
 			sync_pack_batch(s);
-	} else if (!s->outq) {
+	} else if (!s->outq && (!s->flight || s->npend >= s->conf.batch_max)) {
+		/* One frame in flight at a time (until batch_max records
+		 * wait): what comes in meanwhile rides in the next frame, sent
+		 * when this one comes back (sync_rx_self pokes us).  Under
+		 * load many handshakes share one corosync message, which is
+		 * what replication costs; idle, nothing waits. */
 		while (s->pend && sync_pack_batch(s) == 0)
 			;
 	}
