@@ -69,6 +69,11 @@ int ike_sa_reply_notify(struct hike *h, struct ike_sa *sa,
 int ike_sa_stage_answer(struct hike *h, struct ike_sa *sa,
 			const struct ike_rx *rx, struct ike_msg *resp,
 			struct sa_update *u);
+/* Stage the answer, mark the SA busy and replicate; the response leaves
+ * when the update commits.  On success *u belongs to the replicator (set
+ * to NULL); on failure the caller still owns and frees it. */
+int ike_sa_answer(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx,
+		  struct ike_msg *resp, struct sa_update **u);
 
 /* Connections (conn.c). */
 bool conn_remote_addr_ok(const struct conf_conn *c,

@@ -299,16 +299,10 @@ void ike_auth_rx(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx)
 		rc = build_response(&a);
 	if (!rc) {
 		stage_established(&a);
-		rc = ike_sa_stage_answer(h, sa, rx, a.resp, a.u);
-	}
-	if (!rc) {
-		sa->sa_flags |= IKE_SA_F_BUSY;
 		ike_sa_log(h, sa, LOG_INFO_, "IKE_AUTH: peer authenticated "
 			   "(%s), connection %s", ike_auth_method_name(m->auth.method),
 			   a.conn->name);
-		rc = repl_submit(h, a.u, sa_commit_default, NULL);
-		if (!rc)
-			a.u = NULL;
+		rc = ike_sa_answer(h, sa, rx, a.resp, &a.u);
 	}
 out:
 	if (rc)

@@ -300,13 +300,7 @@ void ike_child_rx(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx)
 		goto out;
 	}
 	if (!rc)
-		rc = ike_sa_stage_answer(h, sa, rx, x.resp, x.u);
-	if (!rc) {
-		sa->sa_flags |= IKE_SA_F_BUSY;
-		rc = repl_submit(h, x.u, sa_commit_default, NULL);
-		if (!rc)
-			x.u = NULL;
-	}
+		rc = ike_sa_answer(h, sa, rx, x.resp, &x.u);
 out:
 	if (rc)
 		ike_sa_log(h, sa, LOG_ERR_, "CREATE_CHILD_SA: failed: %d", rc);

@@ -112,13 +112,7 @@ void ike_info_rx(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx)
 	}
 	rc = build_answer(sa, rx->msg, &x, r);
 	if (!rc)
-		rc = ike_sa_stage_answer(h, sa, rx, r, x.u);
-	if (!rc) {
-		sa->sa_flags |= IKE_SA_F_BUSY;
-		rc = repl_submit(h, x.u, sa_commit_default, NULL);
-		if (!rc)
-			x.u = NULL;
-	}
+		rc = ike_sa_answer(h, sa, rx, r, &x.u);
 out:
 	if (rc)
 		ike_sa_log(h, sa, LOG_ERR_, "INFORMATIONAL: failed: %d", rc);

@@ -168,6 +168,23 @@ int ike_sa_stage_answer(struct hike *h, struct ike_sa *sa,
 	return ike_sa_seal(h, sa, resp, &u->resp);
 }
 
+int ike_sa_answer(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx,
+		  struct ike_msg *resp, struct sa_update **u)
+{
+	int rc = ike_sa_stage_answer(h, sa, rx, resp, *u);
+
+	if (rc)
+		return rc;
+	sa->sa_flags |= IKE_SA_F_BUSY;
+	rc = repl_submit(h, *u, sa_commit_default, NULL);
+	if (rc) {
+		sa->sa_flags &= ~IKE_SA_F_BUSY;
+		return rc;
+	}
+	*u = NULL;
+	return 0;
+}
+
 int ike_sa_reply_notify(struct hike *h, struct ike_sa *sa,
 			const struct ike_rx *rx, uint16_t type,
 			const void *data, size_t len, bool delete_ike)
@@ -187,13 +204,10 @@ int ike_sa_reply_notify(struct hike *h, struct ike_sa *sa,
 	ike_sa_hdr(sa, rx->msg->hdr.exchange, rx->msg->hdr.msgid, true, &hdr);
 	ike_msg_init(m, &hdr);
 	rc = ike_msg_add_notify(m, true, type, data, len) ? 0 : -ENOSPC;
-	if (!rc)
-		rc = ike_sa_stage_answer(h, sa, rx, m, u);
-	free(m);
 	u->delete_ike = delete_ike;
 	if (!rc)
-		rc = repl_submit(h, u, sa_commit_default, NULL);
-	if (rc)
-		sa_update_free(h, u);
+		rc = ike_sa_answer(h, sa, rx, m, &u);
+	free(m);
+	sa_update_free(h, u);	/* NULL once the replicator has it */
 	return rc;
 }
