@@ -6,7 +6,7 @@ pkgs=(
 	build-essential pkg-config make gcc clang libclang-rt-14-dev
 	libssl-dev libmnl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev
 	libcmocka-dev libjansson-dev corosync libcpg-dev libcmap-dev libquorum-dev
-	libvotequorum-dev libcfg-dev libcorosync-common-dev
+	libvotequorum-dev libcfg-dev libcorosync-common-dev corosync-qdevice corosync-qnetd
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-extra-plugins libstrongswan-standard-plugins
 	iproute2 iputils-ping nftables iperf3 tshark python3-scapy jq procps psmisc
