@@ -42,6 +42,7 @@
 	X(IKE_INVALID_KE,      "ike.invalid_ke",       "INVALID_KE_PAYLOAD answered") \
 	X(IKE_RETRANSMIT_ANSWERED, "ike.retransmit.answered", "retransmits answered from cache") \
 	X(IKE_DPD_TIMEOUT,     "ike.dpd.timeout",      "peers declared dead") \
+	X(IKE_INITIAL_CONTACT, "ike.initial_contact.deleted", "IKE SAs forgotten on a peer's INITIAL_CONTACT") \
 	X(HALF_OPEN_COOKIE,    "ike.cookie.sent",      "COOKIE notifies sent") \
 	X(CHILD_SA_ESTABLISHED, "child.sa.established", "Child SAs established") \
 	X(CHILD_SA_REKEYED,    "child.sa.rekeyed",     "Child SAs rekeyed") \

@@ -303,6 +303,9 @@ void ike_auth_rx(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx)
 			   "(%s), connection %s", ike_auth_method_name(m->auth.method),
 			   a.conn->name);
 		rc = ike_sa_answer(h, sa, rx, a.resp, &a.u);
+		/* after ours: the deletes replicate behind the new SA */
+		if (!rc && ike_msg_notify(m, IKE_N_INITIAL_CONTACT))
+			ike_sa_initial_contact(h, sa);
 	}
 out:
 	if (rc)

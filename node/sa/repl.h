@@ -57,7 +57,7 @@ struct sa_update {
 	int lease_pool;			/* -1: no lease change */
 	uint8_t lease[16];
 	uint8_t peer_id_type, peer_id_len;
-	uint8_t peer_id[64];
+	uint8_t peer_id[SA_PEER_ID_MAX];
 	bool set_times;
 	uint64_t rekey_ms, expire_ms;	/* with set_times */
 	bool drop_init_material;	/* IKE_AUTH done: Ni/Nr/msg1/msg2 */

@@ -106,16 +106,22 @@ int ike_sa_start_delete(struct hike *h, struct ike_sa *sa)
 /* Forget the SA here and on the standbys (no message to the peer). */
 void ike_sa_delete_local(struct hike *h, struct ike_sa *sa, const char *why)
 {
-	struct sa_update *u = sa_update_new(SA_UPD_IKE_SA_DELETE, sa);
+	struct sa_update *u;
 
+	if (sa->sa_del_pending)
+		return;
+	u = sa_update_new(SA_UPD_IKE_SA_DELETE, sa);
 	ike_sa_log(h, sa, LOG_INFO_, "deleting locally: %s", why);
 	if (!u) {
 		ike_sa_destroy(h, sa, true);
 		return;
 	}
 	u->delete_ike = true;
-	if (repl_submit(h, u, sa_commit_default, NULL))
+	sa->sa_del_pending = true;
+	if (repl_submit(h, u, sa_commit_default, NULL)) {
+		sa->sa_del_pending = false;
 		sa_update_free(h, u);
+	}
 }
 
 static uint64_t rto_ms(struct hike *h, uint32_t tries)

@@ -128,6 +128,10 @@ struct ike_req {
 					   initiator (IKE rekey we started) */
 #define IKE_SA_F_BUSY		0x0080	/* a request is being processed */
 
+/* The peer's ID as authenticated (IDi data), kept for logs, hikectl and
+ * INITIAL_CONTACT (same connection + same ID). */
+#define SA_PEER_ID_MAX		255
+
 struct ike_sa {
 	uint64_t sa_serial;
 	enum ike_sa_state sa_state;
@@ -157,7 +161,8 @@ struct ike_sa {
 	/* peer identity and virtual IP */
 	uint8_t sa_peer_id_type;
 	uint8_t sa_peer_id_len;
-	uint8_t sa_peer_id[64];		/* truncated copy for logs */
+	uint8_t sa_peer_id[SA_PEER_ID_MAX];	/* longer IDs are cut: a
+					 * length of SA_PEER_ID_MAX may be cut */
 	int sa_lease_pool;		/* -1: none */
 	uint8_t sa_lease[16];
 
@@ -173,6 +178,8 @@ struct ike_sa {
 	uint64_t sa_half_hash;		/* its hash at insertion: sa_remote
 					 * may move (to port 4500) while on it */
 	bool sa_in_spi, sa_in_half;	/* which chains it is on */
+	bool sa_del_pending;		/* a local delete is replicating:
+					 * never a second one (not synced) */
 };
 
 /* Our SPI / the peer's in the IKE header. */

@@ -442,6 +442,9 @@ int ini_auth_pkts(struct ini *x, size_t frag, struct ike_pkts *out)
 	if (x->c.msgid_sync && !ike_msg_add_notify(m, true,
 			IKE_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED, NULL, 0))
 		goto out;
+	if (x->c.initial_contact && !ike_msg_add_notify(m, true,
+			IKE_N_INITIAL_CONTACT, NULL, 0))
+		goto out;
 	ike_sk_keys(&x->suite, &x->keys, true, &k);
 	rc = ike_seal_msg(&k, &x->iv_seq, frag, m, out);
 out:

@@ -36,6 +36,7 @@ struct ini_conf {
 	uint64_t spi;			/* our IKE SPI */
 	uint8_t seed;			/* nonces and DH privates derive from it */
 	bool frag, msgid_sync, cp_request, transport, childless;
+	bool initial_contact;		/* N(INITIAL_CONTACT) in IKE_AUTH */
 	struct sockaddr_storage me, peer;	/* for NAT detection */
 	/* public-key AUTH instead of PSK when set (PEM paths) */
 	const char *cert_chain, *cert_key, *ca;

@@ -10,9 +10,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "sa/exchange.h"
+#include "sa/repl.h"
+#include "sa/requests.h"
 
 static const char yaml[] =
 	"ike: { cookie_threshold: 100 }\n"
@@ -360,6 +365,113 @@ static void test_msgid_sync_echo(void **state)
 	ini_free(&x);
 }
 
+/* RFC 7296 2.4: INITIAL_CONTACT forgets the other IKE SAs (and their
+ * Child SAs) of the same connection and peer ID, nobody else's. */
+static void establish_as(struct world *w, struct ini *x, const char *who,
+			 const char *key, uint64_t spi, bool ic)
+{
+	struct ini_conf c;
+
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", key,
+		   who);
+	c.spi = spi;
+	c.initial_contact = ic;
+	c.seed = (uint8_t)spi;
+	if (!strcmp(who, "carol.example.org")) {	/* a pool address */
+		c.cp_request = true;
+		c.tsi[0] = (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE,
+			.eport = 0xffff, .start = { 0, 0, 0, 0 },
+			.end = { 255, 255, 255, 255 } };
+	}
+	assert_int_equal(ini_init(x, &c), 0);
+	assert_int_equal(w_establish(w, x), 0);
+}
+
+static void test_initial_contact(void **state)
+{
+	struct world *w = *state;
+	struct ini a[3], carol, again;
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		establish_as(w, &a[i], alice, psk, 0x100 + i, false);
+	establish_as(w, &carol, "carol.example.org", "carol secret", 0x200,
+		     false);
+	assert_int_equal(ike_sa_count(&w->h), 4);
+	assert_int_equal(child_sa_count(&w->h), 4);
+	/* alice restarted: her new SA says it is her only one */
+	establish_as(w, &again, alice, psk, 0x300, true);
+	assert_int_equal(w_count(w, CNT_IKE_INITIAL_CONTACT), 3);
+	assert_int_equal(ike_sa_count(&w->h), 2);
+	assert_int_equal(child_sa_count(&w->h), 2);
+	for (i = 0; i < 3; i++) {
+		assert_null(ike_sa_find(&w->h, a[i].rspi));
+		assert_null(child_sa_find(&w->h, a[i].child[0].spi_r));
+		ini_free(&a[i]);
+	}
+	assert_non_null(ike_sa_find(&w->h, again.rspi));
+	assert_non_null(ike_sa_find(&w->h, carol.rspi));
+	assert_non_null(child_sa_find(&w->h, carol.child[0].spi_r));
+	/* nothing was sent to the forgotten SAs' peer (no DELETE) */
+	assert_int_equal(w->nout, 1);	/* just the IKE_AUTH answer */
+	/* a second INITIAL_CONTACT finds nothing more */
+	assert_int_equal(ike_sa_initial_contact(&w->h,
+			 ike_sa_find(&w->h, again.rspi)), 0);
+	ini_free(&again);
+	ini_free(&carol);
+}
+
+/* Cluster mode: deletes wait for replication; a second INITIAL_CONTACT
+ * (or any other local delete) meanwhile must not submit a second delete
+ * of the same SA, whose commit would then touch a freed SA. */
+struct held {
+	void (*done[8])(void *, int);
+	void *arg[8];
+	unsigned n, deletes;
+};
+
+static int hold_submit(void *ctx, const struct sa_update *u,
+		       void (*done)(void *arg, int status), void *arg)
+{
+	struct held *hd = ctx;
+
+	if (hd->n == 8)
+		return -ENOBUFS;
+	if (u->kind == SA_UPD_IKE_SA_DELETE)
+		hd->deletes++;
+	hd->done[hd->n] = done;
+	hd->arg[hd->n++] = arg;
+	return 0;
+}
+
+static void test_initial_contact_pending(void **state)
+{
+	struct world *w = *state;
+	struct ini a[2], again;
+	struct held hd = { .n = 0 };
+	struct sa_replicator r = { .submit = hold_submit, .ctx = &hd };
+	struct ike_sa *sa;
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		establish_as(w, &a[i], alice, psk, 0x100 + i, false);
+	establish_as(w, &again, alice, psk, 0x300, false);
+	sa = ike_sa_find(&w->h, again.rspi);
+	sa_set_replicator(&w->h, &r);
+	assert_int_equal(ike_sa_initial_contact(&w->h, sa), 2);
+	assert_int_equal(ike_sa_initial_contact(&w->h, sa), 0);
+	ike_sa_delete_local(&w->h, ike_sa_find(&w->h, a[0].rspi), "test");
+	assert_int_equal(hd.deletes, 2);
+	assert_int_equal(ike_sa_count(&w->h), 3);	/* not committed yet */
+	for (i = 0; i < hd.n; i++)
+		hd.done[i](hd.arg[i], 0);
+	assert_int_equal(ike_sa_count(&w->h), 1);
+	sa_set_replicator(&w->h, NULL);
+	for (i = 0; i < 2; i++)
+		ini_free(&a[i]);
+	ini_free(&again);
+}
+
 /* A tampered IKE_AUTH fails its ICV and is dropped, the SA stays
  * half-open and the genuine one still works. */
 static void test_bad_icv(void **state)
@@ -465,6 +577,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_icv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keylog, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_open_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initial_contact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initial_contact_pending, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -224,6 +224,25 @@ lab_log "the NAT's source ports seen by hiked: $ports"
 check "nat: rebinding: the NAT gave the peer a new port" test "$(wc -w <<<"$ports")" -ge 2
 oports=$(tshark -r "$LAB_DIR/nat.pcapng" -Y 'ip.dst == 198.51.100.2 && udp' -T fields -e udp.dstport 2>/dev/null | tail -1)
 check "nat: rebinding: hiked's last packets went to the new port ($oports)" test "$oports" = "$(tshark -r "$LAB_DIR/nat.pcapng" -Y 'ip.src == 198.51.100.2 && udp' -T fields -e udp.srcport 2>/dev/null | tail -1)"
+
+# --- INITIAL_CONTACT (RFC 7296 2.4): strongSwan restarts without a word
+# (kill -9); hiked still holds its IKE SA.  The new IKE_AUTH carries
+# N(INITIAL_CONTACT): hiked forgets the stale SA and its Child SA at once
+# instead of waiting for DPD or the lifetime.
+old_rspi=$(swan_rspi ni nat)
+lab_stop charon-ni KILL
+check "initial contact: hiked still has the SA of the killed charon" hiked_has_rspi nat "$old_rspi"
+lab_charon ni
+lab_swanctl ni --load-all >/dev/null
+check "initial contact: strongSwan establishes again" lab_swan_initiate ni nat
+check "initial contact: strongSwan sent N(INITIAL_CONTACT)" grep -qE \
+	'generating IKE_AUTH request 1 \[ .*N\(INIT_CONTACT\)' "$nlog"
+check "initial contact: hiked logged it" grep -q 'INITIAL_CONTACT in IKE SA' "$hlog"
+nat_sas() { lab_hikectl r --json sas | jq '[.ike_sas[] | select(.conn == "nat")] | length'; }
+check "initial contact: hiked has exactly one IKE SA for nat, the new one" test "$(nat_sas)" = 1
+check "initial contact: the old one ($old_rspi) is gone" lab_not hiked_has_rspi nat "$old_rspi"
+check "initial contact: counted" test "$(counter ike.initial_contact.deleted)" = 1
+check "initial contact: ping through the new tunnel" lab_wait_for 5 lab_ping ni 203.0.113.2
 check "nat: terminate" lab_swanctl ni --terminate --ike nat --timeout 5
 check "nat: hiked removed it" lab_wait_for 5 gone nat
 

@@ -1,0 +1,80 @@
+/*
+ * INITIAL_CONTACT (RFC 7296 2.4): the peer says the IKE SA it has just
+ * authenticated is the only one it has with us, typically after it
+ * restarted.  Every other IKE SA of the same connection and the same
+ * authenticated peer ID is then forgotten here and on the standbys
+ * (no DELETE: the peer has no such SA any more), with its Child SAs, so
+ * stale SAs do not linger until DPD or their lifetime ends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/counters.h"
+#include "sa/exchange.h"
+#include "sa/requests.h"
+#include "sa/table.h"
+
+struct contact_scan {
+	const struct ike_sa *sa;
+	uint64_t *spi;			/* our SPIs of the SAs to forget */
+	size_t n, cap;
+};
+
+static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
+{
+	return a->sa_conn == b->sa_conn &&
+	       a->sa_peer_id_type == b->sa_peer_id_type &&
+	       a->sa_peer_id_len == b->sa_peer_id_len &&
+	       memcmp(a->sa_peer_id, b->sa_peer_id, a->sa_peer_id_len) == 0;
+}
+
+static int contact_match(struct ike_sa *o, void *arg)
+{
+	struct contact_scan *s = arg;
+	uint64_t *n;
+
+	if (o == s->sa || o->sa_state == IKE_SA_HALF_OPEN ||
+	    o->sa_state == IKE_SA_DEAD || o->sa_del_pending ||
+	    !same_peer(o, s->sa))
+		return 0;
+	if (s->n == s->cap) {
+		n = realloc(s->spi, (s->cap ? s->cap * 2 : 8) * sizeof(*n));
+		if (!n)
+			return -1;	/* keep what we have */
+		s->spi = n;
+		s->cap = s->cap ? s->cap * 2 : 8;
+	}
+	s->spi[s->n++] = ike_sa_our_spi(o);
+	return 0;
+}
+
+size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa)
+{
+	struct contact_scan s = { .sa = sa };
+	struct ike_sa *o;
+	size_t i, done = 0;
+
+	if (!sa->sa_conn || !sa->sa_peer_id_len)
+		return 0;
+	if (sa->sa_peer_id_len == SA_PEER_ID_MAX) {
+		ike_sa_log(h, sa, LOG_INFO_, "INITIAL_CONTACT: peer ID too "
+			   "long to compare, other SAs kept");
+		return 0;
+	}
+	ike_sa_foreach(h, contact_match, &s);
+	/* collected first: in single-node mode a local delete commits (and
+	 * frees the SA) before ike_sa_delete_local() returns */
+	for (i = 0; i < s.n; i++) {
+		o = ike_sa_find(h, s.spi[i]);
+		if (!o || o == sa)
+			continue;
+		ike_sa_log(h, o, LOG_INFO_, "INITIAL_CONTACT in IKE SA %llu: "
+			   "the peer forgot this one",
+			   (unsigned long long)sa->sa_serial);
+		counters_inc(h->counters, CNT_IKE_INITIAL_CONTACT);
+		ike_sa_delete_local(h, o, "INITIAL_CONTACT");
+		done++;
+	}
+	free(s.spi);
+	return done;
+}
