@@ -11,11 +11,24 @@
 
 #define EC_MAX_PER_RECORD	4096	/* = SYNC_MAX_RECORDS; ~30 bytes each */
 
+/* A final value held for this node (graceful switchover). */
+struct ec_mark {
+	uint32_t spi;
+	uint32_t gen;			/* insertion order: the last one wins */
+	bool live;
+	uint64_t final, limit;
+};
+
 struct esp_counters {
 	struct hike *h;
 	struct esp_counters_hooks hooks;
 	uint32_t *pend;			/* inbound SPIs to send */
 	size_t npend, cap;
+	bool frozen;			/* old active handing over */
+	struct ec_mark *marks;		/* sorted by (spi, gen) when marks_sorted */
+	size_t nmarks, capmarks;
+	bool marks_sorted;
+	uint32_t mark_gen;
 	struct esp_counters_stats st;
 };
 
@@ -45,6 +58,7 @@ void esp_counters_free(struct esp_counters *ec)
 	if (!ec)
 		return;
 	free(ec->pend);
+	free(ec->marks);
 	free(ec);
 }
 
@@ -102,6 +116,8 @@ static bool note_one(struct esp_counters *ec, struct child_sa *c,
 		c->csa_seq_out = out;
 	if (dirty)
 		c->csa_seq_in = in;
+	if (ec->frozen)
+		return false;	/* handing over: no new reservation */
 	if (c->csa_seq_resv < c->csa_seq_out + w) {
 		c->csa_seq_resv = c->csa_seq_out + 2 * w;
 		pend_add(ec, c->csa_spi_in);
@@ -128,8 +144,117 @@ int esp_counters_note(struct esp_counters *ec, uint32_t spi_in,
 	return 0;
 }
 
+/* ---------------------------------------- final values (successor) */
+
+static int cmp_mark(const void *a, const void *b)
+{
+	const struct ec_mark *x = a, *y = b;
+
+	if (x->spi != y->spi)
+		return x->spi < y->spi ? -1 : 1;
+	return x->gen < y->gen ? -1 : x->gen > y->gen;
+}
+
+/* Sort, keep the newest entry per SPI, drop dead ones. */
+static void marks_sort(struct esp_counters *ec)
+{
+	size_t k = 0;
+
+	qsort(ec->marks, ec->nmarks, sizeof(*ec->marks), cmp_mark);
+	for (size_t i = 0; i < ec->nmarks; i++) {
+		if (i + 1 < ec->nmarks && ec->marks[i + 1].spi == ec->marks[i].spi)
+			continue;	/* a newer one follows */
+		if (ec->marks[i].live)
+			ec->marks[k++] = ec->marks[i];
+	}
+	ec->nmarks = k;
+	ec->marks_sorted = true;
+}
+
+static struct ec_mark *mark_find(struct esp_counters *ec, uint32_t spi)
+{
+	size_t lo = 0, hi;
+
+	if (!ec->nmarks)
+		return NULL;
+	if (!ec->marks_sorted)
+		marks_sort(ec);
+	hi = ec->nmarks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ec->marks[mid].spi == spi)
+			return ec->marks[mid].live ? &ec->marks[mid] : NULL;
+		if (ec->marks[mid].spi < spi)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int mark_set(struct esp_counters *ec, uint32_t spi, uint64_t final,
+		    uint64_t limit)
+{
+	struct ec_mark *m = ec->marks_sorted ? mark_find(ec, spi) : NULL;
+
+	if (!m) {
+		if (ec->nmarks == ec->capmarks) {
+			size_t cap = ec->capmarks ? ec->capmarks * 2 : 64;
+			struct ec_mark *nv = realloc(ec->marks, cap * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			ec->marks = nv;
+			ec->capmarks = cap;
+		}
+		m = &ec->marks[ec->nmarks++];
+		m->spi = spi;
+		ec->marks_sorted = ec->nmarks == 1;
+	}
+	m->gen = ++ec->mark_gen;
+	m->live = true;
+	m->final = final;
+	m->limit = limit;
+	return 0;
+}
+
+static void mark_del(struct esp_counters *ec, uint32_t spi)
+{
+	struct ec_mark *m = mark_find(ec, spi);
+
+	if (m)
+		m->live = false;
+}
+
+void esp_counters_handover_forget(struct esp_counters *ec)
+{
+	ec->nmarks = 0;
+	ec->marks_sorted = true;
+}
+
+/*
+ * Takeover of c (csa_seq_out = esp_counters_takeover_out() already).
+ * Graceful switchover to this node: the old active stopped at the final
+ * value it reported, and the record carrying it raised every member's
+ * reservation to m->limit, so we start right after the final value and
+ * may send up to m->limit at once.  Not for RFC 6311 replay-sync peers,
+ * whose Child SAs share one jumped value (the notify carries only one).
+ * Otherwise: the jump, and nothing new until our reservation is back.
+ */
 int esp_counters_reserve_takeover(struct esp_counters *ec, struct child_sa *c)
 {
+	struct ec_mark *m = mark_find(ec, c->csa_spi_in);
+
+	if (m && !(c->csa_ike && (c->csa_ike->sa_flags & IKE_SA_F_REPLAY_SYNC)) &&
+	    m->final <= m->limit && m->limit <= c->csa_seq_resv) {
+		c->csa_seq_out = m->final;
+		c->csa_seq_resv = m->limit;
+		c->csa_seq_limit = m->limit;	/* held by every member */
+		m->live = false;
+		ec->st.takeovers_exact++;
+		return pend_add(ec, c->csa_spi_in);
+	}
 	c->csa_seq_resv = c->csa_seq_out + 2 * esp_counters_window(ec->h);
 	c->csa_seq_limit = c->csa_seq_out;	/* nothing new until confirmed */
 	return pend_add(ec, c->csa_spi_in);
@@ -161,6 +286,11 @@ static void flight_done(void *arg, int status)
 	struct esp_counters *ec = f->ec;
 	struct child_sa *c;
 
+	/* A frozen old active stays at its final values, and a node that is
+	 * no longer active raises nothing: its successor may already send
+	 * right after those values. */
+	if (ec->frozen || (ec->h->sync && !sync_is_active(ec->h->sync)))
+		status = -ECANCELED;
 	for (size_t i = 0; !status && i < f->n; i++) {
 		c = child_sa_find(ec->h, f->spi[i]);
 		if (!c || f->resv[i] <= c->csa_seq_limit)
@@ -231,7 +361,7 @@ int esp_counters_flush(struct esp_counters *ec)
 
 	if (!ec->npend)
 		return 0;
-	if (!ec->h->sync || !sync_is_active(ec->h->sync)) {
+	if (ec->frozen || !ec->h->sync || !sync_is_active(ec->h->sync)) {
 		ec->npend = 0;
 		return 0;
 	}
@@ -249,6 +379,8 @@ int esp_counters_flush(struct esp_counters *ec)
 
 int esp_counters_apply(struct esp_counters *ec, const HikeSync__EspCounters *r)
 {
+	uint32_t me = ec->h->sync ? sync_nodeid(ec->h->sync) : 0;
+	bool mine = r->has_successor && r->successor && r->successor == me;
 	struct child_sa *c;
 
 	for (size_t i = 0; i < r->n_counters; i++) {
@@ -264,7 +396,206 @@ int esp_counters_apply(struct esp_counters *ec, const HikeSync__EspCounters *r)
 			c->csa_seq_resv = e->out_seq;
 		if (e->has_in_highest && e->in_highest > c->csa_seq_in)
 			c->csa_seq_in = e->in_highest;
+		/* a final value is for the named successor only; any later
+		 * reservation (the old active resumed, or another node took
+		 * over and sends) makes it void */
+		if (mine && e->has_out_final && e->has_out_seq &&
+		    e->out_final <= e->out_seq) {
+			if (mark_set(ec, e->spi_in, e->out_final, e->out_seq) == 0)
+				ec->st.finals_held++;
+		} else if (ec->nmarks) {
+			mark_del(ec, e->spi_in);
+		}
 		ec->st.applied++;
 	}
+	if (r->has_vips_announced && r->vips_announced && ec->hooks.vips_announced)
+		ec->hooks.vips_announced(ec->hooks.ctx,
+					 ec->h->sync ? sync_active(ec->h->sync) : 0);
 	return 0;
+}
+
+/* ------------------------------------------- graceful switchover */
+
+bool esp_counters_frozen(const struct esp_counters *ec)
+{
+	return ec->frozen;
+}
+
+void esp_counters_handover_end(struct esp_counters *ec)
+{
+	ec->frozen = false;
+	ec->npend = 0;
+}
+
+struct ho_collect {
+	struct esp_counters *ec;
+	uint32_t *spi;
+	uint64_t *resv, *in, *fin;
+	size_t n, cap;
+	int err;
+};
+
+static int ho_push(struct ho_collect *x, uint32_t spi, uint64_t resv,
+		   uint64_t in, uint64_t fin)
+{
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		uint32_t *a = realloc(x->spi, cap * sizeof(*a));
+		uint64_t *b, *d, *e;
+
+		if (a)
+			x->spi = a;
+		b = a ? realloc(x->resv, cap * sizeof(*b)) : NULL;
+		if (b)
+			x->resv = b;
+		d = b ? realloc(x->in, cap * sizeof(*d)) : NULL;
+		if (d)
+			x->in = d;
+		e = d ? realloc(x->fin, cap * sizeof(*e)) : NULL;
+		if (!e)
+			return -ENOMEM;
+		x->fin = e;
+		x->cap = cap;
+	}
+	x->spi[x->n] = spi;
+	x->resv[x->n] = resv;
+	x->in[x->n] = in;
+	x->fin[x->n++] = fin;
+	return 0;
+}
+
+/* Freeze one IKE SA's Child SAs at their final values. */
+static int ho_ike(struct ike_sa *sa, void *arg)
+{
+	struct ho_collect *x = arg;
+	struct esp_counters *ec = x->ec;
+	uint64_t w = esp_counters_window(ec->h);
+	struct child_sa *c;
+
+	for (c = sa->sa_children; c && !x->err; c = c->csa_next) {
+		uint64_t out, in, f, s;
+
+		/* only what is in the datapath can send; a limit of 0 would
+		 * be no limit at all (never the case with sync) */
+		if (!ec->hooks.read || !c->csa_seq_limit ||
+		    ec->hooks.read(ec->hooks.ctx, c->csa_spi_in, &out, &in))
+			continue;
+		f = out + ESP_COUNTERS_HANDOVER_HEADROOM;
+		if (f > c->csa_seq_limit)
+			f = c->csa_seq_limit;
+		if (f < out)
+			f = out;
+		if (ec->hooks.set_limit)
+			ec->hooks.set_limit(ec->hooks.ctx, c->csa_spi_in, f);
+		c->csa_seq_limit = f;
+		if (out > c->csa_seq_out)
+			c->csa_seq_out = out;
+		if (in > c->csa_seq_in)
+			c->csa_seq_in = in;
+		s = f + 2 * w;
+		if (c->csa_seq_resv > s)
+			s = c->csa_seq_resv;
+		c->csa_seq_resv = s;
+		x->err = ho_push(x, c->csa_spi_in, s, c->csa_seq_in, f);
+	}
+	return 0;
+}
+
+static int ho_submit(struct esp_counters *ec, const struct ho_collect *x,
+		     size_t first, size_t n, uint32_t successor,
+		     void (*done)(void *, int), void *arg)
+{
+	HikeSync__Record rec = HIKE_SYNC__RECORD__INIT;
+	HikeSync__EspCounters r = HIKE_SYNC__ESP_COUNTERS__INIT;
+	HikeSync__EspCounter *v = calloc(n, sizeof(*v));
+	HikeSync__EspCounter **vp = calloc(n, sizeof(*vp));
+	int rc = -ENOMEM;
+
+	if (!v || !vp)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		hike_sync__esp_counter__init(&v[i]);
+		v[i].has_spi_in = v[i].has_out_seq = v[i].has_in_highest = true;
+		v[i].has_out_final = true;
+		v[i].spi_in = x->spi[first + i];
+		v[i].out_seq = x->resv[first + i];
+		v[i].in_highest = x->in[first + i];
+		v[i].out_final = x->fin[first + i];
+		vp[i] = &v[i];
+	}
+	r.n_counters = n;
+	r.counters = vp;
+	r.has_successor = true;
+	r.successor = successor;
+	rec.kind_case = HIKE_SYNC__RECORD__KIND_ESP_COUNTERS;
+	rec.esp_counters = &r;
+	rc = sync_submit_record(ec->h->sync, &rec, done, arg);
+out:
+	free(v);
+	free(vp);
+	return rc;
+}
+
+int esp_counters_handover_begin(struct esp_counters *ec, uint32_t successor,
+				void (*done)(void *arg, int status), void *arg)
+{
+	struct ho_collect x = { .ec = ec };
+	size_t n, recs = 0;
+	int rc = 0;
+
+	if (!ec->h->sync || !sync_is_active(ec->h->sync))
+		return -EPERM;
+	ec->frozen = true;
+	ec->npend = 0;		/* nothing non-final after the finals */
+	ike_sa_foreach(ec->h, ho_ike, &x);
+	rc = x.err;
+	for (size_t i = 0; !rc && i < x.n; i += n) {
+		n = x.n - i < EC_MAX_PER_RECORD ? x.n - i : EC_MAX_PER_RECORD;
+		rc = ho_submit(ec, &x, i, n, successor, i + n == x.n ? done : NULL,
+			       i + n == x.n ? arg : NULL);
+		recs += !rc;
+	}
+	if (!rc)
+		ec->st.finals_sent += x.n;
+	free(x.spi);
+	free(x.resv);
+	free(x.in);
+	free(x.fin);
+	return rc ? rc : (int)recs;
+}
+
+static int ho_resume_ike(struct ike_sa *sa, void *arg)
+{
+	struct esp_counters *ec = arg;
+	uint64_t out, in;
+
+	for (struct child_sa *c = sa->sa_children; c; c = c->csa_next)
+		if (ec->hooks.read &&
+		    !ec->hooks.read(ec->hooks.ctx, c->csa_spi_in, &out, &in))
+			pend_add(ec, c->csa_spi_in);
+	return 0;
+}
+
+int esp_counters_handover_abort(struct esp_counters *ec)
+{
+	if (!ec->frozen)
+		return 0;
+	ec->frozen = false;
+	/* every reservation is >= final + 2W: re-sending them is enough,
+	 * flight_done raises the limits once every member has them */
+	ike_sa_foreach(ec->h, ho_resume_ike, ec);
+	return esp_counters_flush(ec);
+}
+
+int esp_counters_vips_announced(struct esp_counters *ec)
+{
+	HikeSync__Record rec = HIKE_SYNC__RECORD__INIT;
+	HikeSync__EspCounters r = HIKE_SYNC__ESP_COUNTERS__INIT;
+
+	if (!ec->h->sync || !sync_is_active(ec->h->sync))
+		return -EPERM;
+	r.has_vips_announced = r.vips_announced = true;
+	rec.kind_case = HIKE_SYNC__RECORD__KIND_ESP_COUNTERS;
+	rec.esp_counters = &r;
+	return sync_submit_record(ec->h->sync, &rec, NULL, NULL);
 }

@@ -219,13 +219,25 @@ void sync_roles_rx_announce(struct sync *s, uint32_t from,
 	sync_roles_elect(s);
 }
 
+static void sync_switchover_result(struct sync *s, uint32_t from, uint32_t to)
+{
+	if (s->conf.ops.switchover)
+		s->conf.ops.switchover(s->conf.ops.ctx, from, to);
+}
+
 void sync_roles_rx_switchover(struct sync *s, uint32_t from,
 			      const HikeSync__SwitchoverRequest *r)
 {
 	struct sync_member *to = NULL;
 
-	if (from != s->active || !s->gathered)
+	if (from != s->active || !s->gathered) {
+		if (from == s->nodeid)
+			sync_log(s, LOG_WARN_, "switchover refused: %s",
+				 from != s->active ? "no longer active" :
+				 "membership change under way");
+		sync_switchover_result(s, from, 0);
 		return;
+	}
 	for (size_t i = 0; i < s->nmembers; i++) {
 		struct sync_member *m = &s->members[i];
 
@@ -236,15 +248,31 @@ void sync_roles_rx_switchover(struct sync *s, uint32_t from,
 		if (sync_better(m, to))
 			to = m;
 	}
-	if (!to)
+	if (!to) {
+		if (from == s->nodeid)
+			sync_log(s, LOG_WARN_, "switchover refused: no in-sync "
+				 "quorate member%s", r->to_node ? " of that id" : "");
+		sync_switchover_result(s, from, 0);
 		return;
+	}
 	sync_log(s, LOG_INFO_, "switchover %u -> %u", from, to->nodeid);
+	sync_switchover_result(s, from, to->nodeid);
 	for (size_t i = 0; i < s->nmembers; i++)
 		s->members[i].claims_active = &s->members[i] == to;
 	for (size_t i = 0; i < s->nmembers; i++)
 		if (s->members[i].believed_active == from)
 			s->members[i].believed_active = to->nodeid;
 	sync_roles_elect(s);
+	/*
+	 * What we submitted after the request is delivered after it, when
+	 * every member already follows the new active and drops it
+	 * (SYNC_DROP_NOT_ACTIVE): it must not count as replicated here
+	 * either (replicate before reply), so its callbacks fail now.
+	 */
+	if (from == s->nodeid) {
+		sync_snap_stop_tx(s);	/* the new active snapshots joiners */
+		sync_tx_cancel(s);
+	}
 }
 
 int sync_switchover(struct sync *s, uint32_t to)

@@ -60,6 +60,11 @@ struct sync_ops {
 	 * still send to the other one's MAC; announce the VIPs again.
 	 * May be NULL. */
 	void (*reannounce)(void *ctx);
+	/* A SwitchoverRequest was delivered (every member, before the
+	 * roles change): from hands over to `to`, 0 = refused (no such
+	 * in-sync quorate member, or a membership change under way).
+	 * May be NULL. */
+	void (*switchover)(void *ctx, uint32_t from, uint32_t to);
 	void *ctx;
 };
 

@@ -16,6 +16,10 @@ struct takeover {
 	struct hike *h;
 	struct takeover_net net;
 	bool have_net;
+	bool defer_announce;		/* vips_up adds, announce later */
+	bool announce_due;
+	bool linger;			/* vips_down keeps them (hand-over) */
+	bool lingering;			/* kept: released by vips_release */
 	struct takeover_stats st;
 };
 
@@ -75,11 +79,31 @@ struct takeover_stats *takeover_stats(struct takeover *t)
 
 /* ---------------------------------------------------- step 1: VIPs */
 
+/* Neighbours still point at the old node's MAC: tell them. */
+static void vip_announce(struct takeover *t, size_t i)
+{
+	const struct conf_vip *v = &t->h->conf->sync.vips[i];
+	int rc = t->net.announce ? t->net.announce(t->net.ctx, v->dev,
+				   v->net.family, v->net.addr) : 0;
+
+	if (rc) {
+		t->st.errors++;
+		log_warn(&t->h->log, "takeover: vip %zu: announce failed: %d",
+			 i, rc);
+	} else {
+		t->st.vips_announced++;
+	}
+}
+
 int takeover_vips_up(struct takeover *t)
 {
 	const struct conf *c = t->h->conf;
 	int rc, first = 0;
 
+	if (t->lingering) {	/* active again before the hand-over ended */
+		t->lingering = false;
+		log_info(&t->h->log, "takeover: virtual IPs kept (active again)");
+	}
 	for (size_t i = 0; c && t->have_net && i < c->sync.nvips; i++) {
 		const struct conf_vip *v = &c->sync.vips[i];
 
@@ -93,19 +117,54 @@ int takeover_vips_up(struct takeover *t)
 			continue;
 		}
 		t->st.vips_added++;
-		/* neighbours still point at the dead node's MAC */
-		rc = t->net.announce ? t->net.announce(t->net.ctx, v->dev,
-					v->net.family, v->net.addr) : 0;
-		if (rc) {
-			t->st.errors++;
-			log_warn(&t->h->log, "takeover: vip %zu: announce "
-				 "failed: %d", i, rc);
-		} else {
-			t->st.vips_announced++;
+		if (t->defer_announce) {
+			t->announce_due = true;
+			log_info(&t->h->log, "takeover: vip %zu up on %s "
+				 "(announced once the datapath is ready)", i, v->dev);
+			continue;
 		}
+		vip_announce(t, i);
 		log_info(&t->h->log, "takeover: vip %zu up on %s", i, v->dev);
 	}
 	return first;
+}
+
+int takeover_vips_announce(struct takeover *t)
+{
+	const struct conf *c = t->h->conf;
+	int n = 0;
+
+	for (size_t i = 0; c && t->have_net && i < c->sync.nvips; i++, n++)
+		vip_announce(t, i);
+	return n;
+}
+
+void takeover_defer_announce(struct takeover *t, bool on)
+{
+	t->defer_announce = on;
+	if (on || !t->announce_due)
+		return;
+	t->announce_due = false;
+	log_info(&t->h->log, "takeover: %d virtual IP(s) announced",
+		 takeover_vips_announce(t));
+}
+
+void takeover_linger(struct takeover *t, bool on)
+{
+	t->linger = on;
+}
+
+bool takeover_vips_lingering(const struct takeover *t)
+{
+	return t->lingering;
+}
+
+int takeover_vips_release(struct takeover *t)
+{
+	if (!t->lingering)
+		return 0;
+	t->lingering = false;
+	return takeover_vips_down(t);
 }
 
 int takeover_vips_down(struct takeover *t)
@@ -113,6 +172,13 @@ int takeover_vips_down(struct takeover *t)
 	const struct conf *c = t->h->conf;
 	int rc, first = 0;
 
+	if (t->linger) {
+		t->lingering = c && t->have_net && c->sync.nvips;
+		if (t->lingering)
+			log_info(&t->h->log, "standby: virtual IPs kept until the "
+				 "new active has announced them");
+		return 0;
+	}
 	for (size_t i = 0; c && t->have_net && i < c->sync.nvips; i++) {
 		const struct conf_vip *v = &c->sync.vips[i];
 

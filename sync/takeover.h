@@ -17,6 +17,7 @@
 #ifndef HIKE_SYNC_TAKEOVER_H
 #define HIKE_SYNC_TAKEOVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct hike;
@@ -61,6 +62,27 @@ struct takeover_stats *takeover_stats(struct takeover *t);
 /* Step 1 and its reverse.  0 or the first -errno (all VIPs tried). */
 int takeover_vips_up(struct takeover *t);
 int takeover_vips_down(struct takeover *t);
+
+/*
+ * Make before break (docs/cluster.md "Switchover, step by step").
+ * takeover_defer_announce(t, true): vips_up adds the addresses but keeps
+ * the announcements (gratuitous ARP / unsolicited NA) until
+ * takeover_defer_announce(t, false), called once the datapath holds every
+ * SA -- neighbours then never reach a node that cannot handle their
+ * packets.  takeover_vips_announce() announces every VIP again (returns
+ * how many).
+ */
+void takeover_defer_announce(struct takeover *t, bool on);
+int takeover_vips_announce(struct takeover *t);
+/*
+ * takeover_linger(t, true): vips_down keeps the VIPs (an old active
+ * still forwards until the new one has announced them);
+ * takeover_vips_release() drops them then (0 when none were kept).
+ * vips_up while they linger just keeps them.
+ */
+void takeover_linger(struct takeover *t, bool on);
+bool takeover_vips_lingering(const struct takeover *t);
+int takeover_vips_release(struct takeover *t);
 
 /* Step 3 for one IKE SA: the message-ID (and replay counter) sync
  * request, replicated before it is sent.  0, -ENOTSUP (peer did not

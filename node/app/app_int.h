@@ -9,6 +9,7 @@
 struct nl;
 struct sa_sync;
 struct loop_timer;
+struct app_handover;
 
 #define APP_MAX_ROUTES 256
 
@@ -25,6 +26,7 @@ struct app {
 	struct sa_sync *ss;		/* sync: corosync only */
 	struct takeover_net tnet;
 	struct loop_timer *counter_timer;
+	struct app_handover *ho;	/* graceful switchover (app_sync.c) */
 	size_t nroutes;
 	struct app_route routes[APP_MAX_ROUTES];
 };

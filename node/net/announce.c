@@ -54,6 +54,23 @@ static size_t nl_garp_build(uint8_t *buf, size_t cap, const uint8_t mac[6],
 	return wr_ok(&w) ? w.len : 0;
 }
 
+/*
+ * One AF_PACKET socket for the life of the process.  Closing a packet
+ * socket costs a synchronize_net() in the kernel (packet_release): 8-16
+ * ms here per close, i.e. per announced address, and the whole takeover
+ * waited for it.  Protocol 0: the socket is never bound to a protocol,
+ * so it receives nothing; only sendto() with an ifindex is used.
+ * Single-threaded (the loop thread), like every caller of this file.
+ */
+static int garp_fd = -1;
+
+static int garp_socket(void)
+{
+	if (garp_fd < 0)
+		garp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return garp_fd < 0 ? -errno : garp_fd;
+}
+
 int nl_garp_send(const char *ifname, const void *addr4)
 {
 	struct sockaddr_ll sll;
@@ -65,9 +82,9 @@ int nl_garp_send(const char *ifname, const void *addr4)
 	rc = nl_ifindex(ifname, &idx);
 	if (rc)
 		return rc;
-	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	fd = garp_socket();
 	if (fd < 0)
-		return -errno;
+		return fd;
 	rc = nl_hwaddr(fd, ifname, mac);
 	len = nl_garp_build(pkt, sizeof(pkt), mac, addr4);
 	memset(&sll, 0, sizeof(sll));
@@ -79,7 +96,6 @@ int nl_garp_send(const char *ifname, const void *addr4)
 	if (rc == 0 && sendto(fd, pkt, len, 0, (struct sockaddr *)&sll,
 			      sizeof(sll)) < 0)
 		rc = -errno;
-	close(fd);
 	return rc;
 }
 
