@@ -253,6 +253,9 @@ static int rekey_ike(struct child_ctx *x)
 	x->resp->sa.nprop = 1;
 	x->resp->sa.prop[0] = chosen;
 	x->u->kind = SA_UPD_IKE_SA_ADD;
+	/* 2.8.2: kept on the old SA in case our own rekey of it is out */
+	rekey_nonce_min(m->nonce.data, m->nonce.len, x->nr, NONCE_LEN,
+			x->u->rekey_nonce);
 	x->u->ike_new = sa;
 	x->u->owns_ike_new = true;
 	x->u->set_state = true;

@@ -253,13 +253,75 @@ static int stage_successor(struct hike *h, struct ike_sa *old,
 	return 0;
 }
 
+struct serial_find {
+	uint64_t serial;
+	struct ike_sa *sa;
+};
+
+static int by_serial(struct ike_sa *sa, void *arg)
+{
+	struct serial_find *f = arg;
+
+	if (sa->sa_serial != f->serial)
+		return 0;
+	f->sa = sa;
+	return 1;
+}
+
+/*
+ * RFC 7296 2.8.2: the peer rekeyed this IKE SA while our rekey of it was
+ * out, so there are two new SAs.  The one made by the exchange with the
+ * lowest nonce is redundant and its initiator deletes it; the initiator
+ * of the survivor deletes the old SA.  Returns the peer's new SA when
+ * ours survives (the Child SAs move from it to ours), else NULL (ours is
+ * redundant: *lost).
+ */
+static struct ike_sa *rekey_collision(struct hike *h, struct ike_sa *sa,
+				      const struct ike_msg *m, bool *lost)
+{
+	struct serial_find f = { .serial = sa->sa_successor };
+	uint8_t ours[16];
+
+	rekey_nonce_min(sa->sa_req.nonce, sa->sa_req.nonce_len,
+			m->nonce.data, m->nonce.len, ours);
+	*lost = memcmp(ours, sa->sa_peer_rekey_nonce, sizeof(ours)) < 0;
+	ike_sa_foreach(h, by_serial, &f);
+	ike_sa_log(h, sa, LOG_INFO_, "IKE rekey collision with the peer's "
+		   "ike %llu: ours %s", (unsigned long long)f.serial,
+		   *lost ? "is redundant, deleting it" :
+		   "survives, deleting the peer's and this one");
+	return *lost ? NULL : f.sa;
+}
+
+/* Our successor lost a collision: committed, then deleted (DELETE on it,
+ * from its own keys) once it is in the tables. */
+static void commit_then_delete(struct hike *h, struct sa_update *u,
+			       int status, void *arg)
+{
+	struct ike_sa *nsa = u->ike_new;
+	bool in = false;
+
+	(void)arg;
+	if (status)
+		log_warn(&h->log, "sa: IKE rekey not replicated: %d", status);
+	else if (sa_update_apply(h, u, true))
+		log_err(&h->log, "sa: IKE rekey could not be applied");
+	else
+		in = !u->owns_ike_new;	/* the tables own it now */
+	sa_update_free(h, u);
+	if (in && ike_sa_start_delete(h, nsa))
+		ike_sa_delete_local(h, nsa, "redundant after a rekey collision");
+}
+
 void ike_rekey_ike_done(struct hike *h, struct ike_sa *sa,
 			const struct ike_rx *rx)
 {
 	struct sa_update *u = sa_update_new(SA_UPD_IKE_SA_ADD, sa);
-	struct ike_sa *nsa = NULL;
+	struct ike_sa *nsa = NULL, *peers = NULL;
 	uint8_t gir[KEX_MAX_SECRET];
 	size_t gir_len = sizeof(gir);
+	bool collision = sa->sa_state == IKE_SA_REKEYED && sa->sa_successor,
+	     lost = false;
 	int rc = u ? 0 : -ENOMEM;
 
 	if (!rc)
@@ -268,6 +330,11 @@ void ike_rekey_ike_done(struct hike *h, struct ike_sa *sa,
 		rc = -EINVAL;		/* an IKE rekey always has KE */
 	if (!rc)
 		rc = stage_successor(h, sa, rx->msg, gir, gir_len, &nsa);
+	if (!rc && collision) {
+		peers = rekey_collision(h, sa, rx->msg, &lost);
+		if (peers)
+			u->ike = peers;	/* its Child SAs and lease move to ours */
+	}
 	ike_req_clear(&sa->sa_req);
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (!rc) {
@@ -275,7 +342,8 @@ void ike_rekey_ike_done(struct hike *h, struct ike_sa *sa,
 		u->owns_ike_new = true;
 		u->set_state = true;
 		u->state = IKE_SA_REKEYED;
-		rc = repl_submit(h, u, sa_commit_default, NULL);
+		rc = repl_submit(h, u, lost ? commit_then_delete :
+				 sa_commit_default, NULL);
 		if (!rc)
 			u = NULL;
 	}
@@ -286,6 +354,8 @@ void ike_rekey_ike_done(struct hike *h, struct ike_sa *sa,
 			ike_sa_set_state(h, sa, IKE_SA_ESTABLISHED);
 		return;
 	}
+	if (lost)
+		return;		/* the peer deletes the old SA */
 	/* RFC 7296 2.18: the old IKE SA is deleted by its rekey initiator */
 	if (ike_sa_start_delete(h, sa))
 		ike_sa_log(h, sa, LOG_WARN_, "DELETE of the old SA not sent");

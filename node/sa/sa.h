@@ -169,6 +169,8 @@ struct ike_sa {
 	uint64_t sa_created_ms, sa_last_rx_ms;
 	uint64_t sa_rekey_ms, sa_expire_ms;	/* absolute, 0 = never */
 	uint64_t sa_successor;		/* IKE rekey: serial of the new SA */
+	uint8_t sa_peer_rekey_nonce[16];	/* RFC 7296 2.8.2: the lowest
+					 * nonce of the peer's rekey of it */
 	struct loop_timer *sa_timer;	/* DPD, rekey, lifetime, retransmit */
 	struct hike *sa_h;		/* for the timer callback */
 

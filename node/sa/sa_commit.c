@@ -132,6 +132,9 @@ static void apply_ike_new(struct hike *h, struct sa_update *u)
 		ike_sa_link_child(sa, c);
 	}
 	old->sa_successor = sa->sa_serial;
+	if (!(sa->sa_flags & IKE_SA_F_INITIATOR))	/* the peer's rekey */
+		memcpy(old->sa_peer_rekey_nonce, u->rekey_nonce,
+		       sizeof(old->sa_peer_rekey_nonce));
 	counters_inc(h->counters, CNT_IKE_SA_REKEYED);
 	ike_sa_keylog(h, sa);
 }

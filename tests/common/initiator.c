@@ -958,3 +958,56 @@ out:
 	free(r);
 	return rc;
 }
+
+int ini_answer_ike_rekey(struct ini *x, const uint8_t *req, size_t req_len,
+			 uint8_t *buf, size_t cap, size_t *len)
+{
+	struct ike_msg *q = calloc(1, sizeof(*q)), *r = calloc(1, sizeof(*r));
+	uint8_t *pt = malloc(IKE_MSG_MAX), pub[KEX_MAX_PUB], spi[8];
+	size_t pub_len = sizeof(pub);
+	struct kex *kex = NULL;
+	struct ike_hdr h;
+	int rc = -ENOMEM, i;
+
+	if (!q || !r || !pt)
+		goto out;
+	rc = ini_open(x, req, req_len, q, pt, IKE_MSG_MAX);
+	if (!rc && (q->hdr.exchange != IKE_CREATE_CHILD_SA || !q->sa.nprop ||
+		    q->sa.prop[0].proto != IKE_PROTO_IKE ||
+		    q->sa.prop[0].spi_len != 8 || !q->count_enc[IKE_PL_KE]))
+		rc = -EINVAL;
+	if (rc)
+		goto out;
+	hdr_init(x, IKE_CREATE_CHILD_SA, q->hdr.msgid, &h);
+	h.flags |= IKE_FLAG_RESPONSE;
+	ike_msg_init(r, &h);
+	rc = -ENOSPC;
+	if (!ike_msg_add(r, IKE_PL_SA, true) ||
+	    !ike_msg_add(r, IKE_PL_NONCE, true) || !ike_msg_add(r, IKE_PL_KE, true))
+		goto out;
+	first_of_each(&q->sa.prop[0], &r->sa.prop[0]);
+	r->sa.nprop = 1;
+	fill(x, spi, 8);
+	memcpy(r->sa.prop[0].spi, spi, 8);
+	x->ans_ike_spi = 0;
+	for (i = 0; i < 8; i++)
+		x->ans_ike_spi = x->ans_ike_spi << 8 | spi[i];
+	fill(x, x->ans_nr, sizeof(x->ans_nr));
+	memcpy(x->ans_ni, q->nonce.data, q->nonce.len < 32 ? q->nonce.len : 32);
+	r->nonce.data = x->ans_nr;
+	r->nonce.len = sizeof(x->ans_nr);
+	kex = new_kex(x, q->ke.group);
+	rc = !kex ? -EINVAL : kex_public(kex, pub, &pub_len);
+	if (rc)
+		goto out;
+	r->ke.group = q->ke.group;
+	r->ke.data = pub;
+	r->ke.len = pub_len;
+	rc = seal(x, r, buf, cap, len);
+out:
+	kex_free(kex);
+	free(pt);
+	free(q);
+	free(r);
+	return rc;
+}

@@ -95,6 +95,7 @@ struct ini {
 	/* nonces of the last CREATE_CHILD_SA exchanges (2.8.1 tests) */
 	uint8_t last_nr[32];		/* Nr of the last response we got */
 	uint8_t ans_ni[32], ans_nr[32];	/* of the last request we answered */
+	uint64_t ans_ike_spi;		/* our SPI in the IKE rekey answered */
 	/* the delete a DELETE response named */
 	uint32_t deleted_spis[8];
 	unsigned ndeleted;
@@ -142,6 +143,12 @@ int ini_answer(struct ini *x, const uint8_t *req, size_t req_len,
  * selectors; the new Child SA is appended to x->child. */
 int ini_answer_child(struct ini *x, const uint8_t *req, size_t req_len,
 		     uint8_t *buf, size_t cap, size_t *len);
+
+/* Answer the responder's CREATE_CHILD_SA rekeying the IKE SA (2.18):
+ * its first proposal with our new SPI (ans_ike_spi), nonce ans_nr, KEr.
+ * x stays on the old IKE SA (the 2.8.2 tests need only the exchange). */
+int ini_answer_ike_rekey(struct ini *x, const uint8_t *req, size_t req_len,
+			 uint8_t *buf, size_t cap, size_t *len);
 
 /* Decrypt any message from the responder into m (pt holds the inner
  * payloads).  0, -EBADMSG (ICV) or -EINVAL. */

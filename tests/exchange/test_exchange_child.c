@@ -387,6 +387,117 @@ static void test_rekey_collision(void **state)
 	assert_true(lost);
 }
 
+static uint64_t hdr_spi(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* RFC 7296 2.8.2: both ends rekey the IKE SA O at once.
+ *   <-- CREATE_CHILD_SA { SA(IKE), Ni, KEi }    our rekey of O (-> N_o)
+ *   --> CREATE_CHILD_SA { SA(IKE), Ni, KEi }    the peer's (-> N_p), answered
+ *   --> answer to ours
+ * The exchange with the lowest nonce made the redundant SA, which its
+ * initiator deletes; the survivor's initiator deletes O, and the Child
+ * SAs live on the survivor.  Returns true when ours (N_o) survived. */
+static bool ike_rekey_collision(struct t *t, uint32_t rnd)
+{
+	struct world *w = t->w;
+	struct ike_sa *o = ike_sa_find(&w->h, t->x.rspi), *n_o, *n_p;
+	uint8_t q[IKE_MSG_MAX], r1[IKE_MSG_MAX], a[IKE_MSG_MAX], p1[IKE_MSG_MAX];
+	uint8_t ours[16], peers[16];
+	size_t q_len, r1_len, a_len, p1_len;
+	uint64_t o_i = o->sa_ispi, o_r = o->sa_rspi;
+	uint32_t child = t->x.child[0].spi_r;
+	struct child_sa *c;
+	bool won;
+
+	for (c = o->sa_children; c; c = c->csa_next)
+		c->csa_rekey_ms = c->csa_expire_ms = 0;	/* IKE rekey first */
+	w->now_s = o->sa_rekey_ms / 1000 + 1;
+	w->nout = 0;
+	w->rnd = rnd;				/* varies our nonces */
+	ike_sa_timer_fire(&w->h, o);		/* <-- our rekey of O */
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(o->sa_req.kind, IKE_REQ_REKEY_IKE);
+	memcpy(q, w->out[0].buf, w->out[0].len);
+	q_len = w->out[0].len;
+	/* the peer builds its rekey of O and its answer to ours, both under
+	 * O's keys, before it sees anything of ours */
+	assert_int_equal(ini_create_child(&t->x, INI_REKEY_IKE, 0, true, r1,
+					  sizeof(r1), &r1_len), 0);
+	assert_int_equal(ini_answer_ike_rekey(&t->x, q, q_len, a, sizeof(a),
+					      &a_len), 0);
+	/* --> the peer's rekey reaches us while ours is out: answered */
+	w->nout = 0;
+	w_rx(w, r1, r1_len);
+	assert_int_equal(w->nout, 1);
+	memcpy(p1, w->out[0].buf, w->out[0].len);
+	p1_len = w->out[0].len;
+	assert_int_equal(o->sa_state, IKE_SA_REKEYED);
+	/* --> the peer's answer to ours: the collision */
+	w->nout = 0;
+	w_rx(w, a, a_len);
+	assert_int_equal(ini_create_child_resp(&t->x, p1, p1_len), 0);
+	n_p = ike_sa_find(&w->h, t->x.rspi);	/* the peer is on N_p now */
+	assert_non_null(n_p);
+	rekey_nonce_min(t->x.ans_ni, 32, t->x.ans_nr, 32, ours);
+	rekey_nonce_min(t->x.pend_ni, 32, t->x.last_nr, 32, peers);
+	won = memcmp(ours, peers, 16) >= 0;
+	/* exactly one request went out: D(IKE) of O if ours survives, of
+	 * N_o (its SPIs: we are its initiator) if ours is redundant */
+	assert_int_equal(w->nout, 1);
+	if (won) {
+		assert_int_equal(hdr_spi(w->out[0].buf), o_i);
+		assert_int_equal(hdr_spi(w->out[0].buf + 8), o_r);
+		assert_int_equal(o->sa_state, IKE_SA_DELETING);
+		c = child_sa_find(&w->h, child);
+		assert_non_null(c);
+		n_o = c->csa_ike;		/* the Child SA moved to N_o */
+		assert_int_equal(n_o->sa_rspi, t->x.ans_ike_spi);
+		assert_int_equal(n_o->sa_state, IKE_SA_ESTABLISHED);
+		assert_int_equal(n_p->sa_state, IKE_SA_REKEYED);
+		assert_null(n_p->sa_children);
+		/* --> the peer deletes its redundant N_p: the Child SA stays */
+		assert_int_equal(info_exchange(t, &t->x, true, -1), 0);
+		assert_null(ike_sa_find(&w->h, t->x.rspi));
+		assert_ptr_equal(child_sa_find(&w->h, child)->csa_ike, n_o);
+	} else {
+		assert_int_equal(hdr_spi(w->out[0].buf + 8), t->x.ans_ike_spi);
+		assert_int_equal(o->sa_state, IKE_SA_REKEYED);	/* the peer's job */
+		n_o = ike_sa_find(&w->h, hdr_spi(w->out[0].buf));
+		assert_non_null(n_o);
+		assert_int_equal(n_o->sa_state, IKE_SA_DELETING);
+		assert_null(n_o->sa_children);
+		assert_int_equal(n_p->sa_state, IKE_SA_ESTABLISHED);
+		assert_ptr_equal(child_sa_find(&w->h, child)->csa_ike, n_p);
+	}
+	return won;
+}
+
+/* Both outcomes, over a few nonces. */
+static void test_ike_rekey_collision(void **state)
+{
+	bool won = false, lost = false;
+	uint32_t rnd;
+	void *st;
+
+	(void)state;
+	for (rnd = 1; rnd < 32 && !(won && lost); rnd++) {
+		assert_int_equal(setup(&st), 0);
+		if (ike_rekey_collision(st, rnd))
+			won = true;
+		else
+			lost = true;
+		teardown(&st);
+	}
+	assert_true(won);
+	assert_true(lost);
+}
+
 /* The IKE SA's hard lifetime (4 h by default):
  *   <-- INFORMATIONAL { D(IKE) }   --> { }   and it is gone. */
 static void test_hard_lifetime(void **state)
@@ -442,6 +553,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rekey_child, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_child_pfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_ike, setup, teardown),
+		cmocka_unit_test(test_ike_rekey_collision),
 		cmocka_unit_test_setup_teardown(test_delete_child, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_ike, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpd, setup, teardown),
