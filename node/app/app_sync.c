@@ -106,6 +106,7 @@ struct app_handover {
 		uint64_t command, finals_back, switched, installed, announced,
 			 released;
 		uint64_t finals, kept, exact;
+		uint64_t kept_pkts;	/* ESP through the kept SAs meanwhile */
 	} last;
 };
 
@@ -198,6 +199,20 @@ static int ho_begin(struct app_handover *ho, uint32_t to)
 	return ho->phase == HO_IDLE ? -ECANCELED : 0;
 }
 
+/* ESP packets (both directions) through the kept Child SAs so far. */
+static uint64_t ho_linger_packets(struct app_handover *ho)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; ho->h->esp && i < ho->nlinger; i++) {
+		struct esp_sa *e = esp_dp_sa_find(ho->h->esp, ho->linger[i]);
+
+		if (e)
+			n += e->sa_st.in_packets + e->sa_st.out_packets;
+	}
+	return n;
+}
+
 /* Step 4 on A: the new active has announced the VIPs (or time is up). */
 static void ho_release(struct app_handover *ho, const char *why)
 {
@@ -207,6 +222,7 @@ static void ho_release(struct app_handover *ho, const char *why)
 	if (ho->phase != HO_LINGER)
 		return;
 	loop_timer_stop(ho->grace);
+	ho->last.kept_pkts = ho_linger_packets(ho) - ho->last.kept_pkts;
 	for (size_t i = 0; i < ho->nlinger; i++)
 		if (h->esp && esp_dp_sa_del(h->esp, ho->linger[i]) == 0)
 			n++;
@@ -217,7 +233,8 @@ static void ho_release(struct app_handover *ho, const char *why)
 	ho->last.released = ho_now();
 	ho->last.result = "done";
 	log_info(&h->log, "switchover: step 4: %s: %zu Child SA(s) out of the "
-		 "datapath, virtual IPs released", why, n);
+		 "datapath (%llu ESP packets through them since step 3), virtual "
+		 "IPs released", why, n, (unsigned long long)ho->last.kept_pkts);
 }
 
 static void ho_grace_cb(void *arg)
@@ -353,6 +370,7 @@ static void ho_became_standby(void *ctx)
 	app_child_attach(h);
 	takeover_linger(ho_tk(ho), false);
 	ho->last.kept = ho->nlinger;
+	ho->last.kept_pkts = ho_linger_packets(ho);	/* the base */
 	loop_timer_arm(ho->grace, HO_GRACE_MS);
 	log_info(&h->log, "switchover: step 3: standby; %zu Child SA(s) stay in the "
 		 "datapath (outbound up to the final values only) and the virtual "
@@ -620,6 +638,8 @@ static json_t *app_handover_json(const struct app_handover *ho)
 		"final_sas", (json_int_t)ho->last.finals,
 		"kept_sas", (json_int_t)ho->last.kept,
 		"exact_sas", (json_int_t)ho->last.exact);
+	if (o && ho->last.released)
+		json_object_set_new(o, "kept_packets", json_integer((json_int_t)ho->last.kept_pkts));
 	const struct { const char *k; uint64_t v; } at[] = {
 		{ "command_ms", ho->last.command },
 		{ "finals_back_ms", ho->last.finals_back },

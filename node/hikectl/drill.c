@@ -10,7 +10,13 @@
  *   3. takeover time: until another node reports itself active (polled
  *      every DRILL_POLL_MS);
  *   4. traffic: until the new active's ESP packet counters move (the
- *      first ESP packet through it; an upper bound on the traffic gap);
+ *      first ESP packet through it; after a crash an upper bound on the
+ *      traffic gap); after a graceful switchover also both nodes' own
+ *      record of the hand-over (status .handover, wall-clock ms of each
+ *      step), which gives the traffic gap exactly -- the time in which
+ *      neither node could forward: 0 when the old one released after the
+ *      new one announced (make before break, docs/cluster.md) -- and how
+ *      many ESP packets the old one still carried meanwhile;
  *   5. verify: every SA of the old active is on the new one, outbound
  *      sequence numbers and message IDs at or ahead of the old ones
  *      (inbound too after a graceful switchover, which flushes them).
@@ -43,6 +49,9 @@ struct drill {
 	json_t *sa_rows;		/* per Child SA before/after */
 	size_t nfail;
 	long long takeover_ms, first_esp_ms;
+	long long traffic_gap_ms;	/* graceful: from the hand-over records */
+	long long old_packets;		/* ESP the old one carried meanwhile */
+	json_t *handover;		/* { old: .handover, new: .handover } */
 	const char *from, *to;
 };
 
@@ -271,6 +280,71 @@ static void drill_wait_traffic(struct drill *d, struct dnode *nu, uint64_t t0)
 	}
 }
 
+static long long jat(json_t *ho, const char *k)
+{
+	json_t *v = json_object_get(ho, k);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/*
+ * Graceful: both nodes' own record of the hand-over (status .handover).
+ * Forwarding gap = new one's announcement - old one's release, if
+ * positive: before the announcement the neighbours send to the old one,
+ * which forwards until it releases.
+ */
+static void drill_handover(struct drill *d, struct dnode *old, struct dnode *nu)
+{
+	char err[512];
+	json_t *so = NULL, *sn = NULL, *ho, *hn;
+	uint64_t t = drill_now();
+	long long cmd, ann, rel, sw;
+
+	do {	/* the old one's record is done once it released */
+		json_decref(so);
+		so = drill_call(old->socket, "status", err, sizeof(err));
+		ho = json_object_get(so, "handover");
+		if (!so || strcmp(jstr(ho, "result"), "under way") != 0)
+			break;
+		drill_sleep();
+	} while (drill_now() - t < 3000);
+	sn = drill_call(nu->socket, "status", err, sizeof(err));
+	hn = json_object_get(sn, "handover");
+	if (!ho || !hn || strcmp(jstr(ho, "role"), "old active") != 0 ||
+	    strcmp(jstr(hn, "role"), "new active") != 0) {
+		drill_check(d, true, "no hand-over record on %s/%s (older hiked?): forwarding gap not known",
+			    old->name, nu->name);
+		goto out;
+	}
+	d->handover = json_pack("{s:O, s:O}", "old", ho, "new", hn);
+	cmd = jat(ho, "command_ms");
+	sw = jat(ho, "switched_ms");
+	ann = jat(hn, "announced_ms");
+	rel = jat(ho, "released_ms");
+	if (cmd < 0 || ann < 0 || rel < 0) {
+		drill_check(d, false, "hand-over record incomplete (%s: %s, %s: %s)",
+			    old->name, jstr(ho, "result"), nu->name, jstr(hn, "result"));
+		goto out;
+	}
+	d->traffic_gap_ms = ann > rel ? ann - rel : 0;
+	d->old_packets = jat(ho, "kept_packets");
+	drill_check(d, true, "hand-over as the nodes logged it: %s stopped %lld Child SA(s) at final "
+		    "sequence numbers at +0 ms, roles switched at +%lld, %s resumed %lld of them right "
+		    "after those (no jump) and announced the VIPs at +%lld, %s released at +%lld",
+		    old->name, jat(ho, "final_sas"), sw - cmd, nu->name, jat(hn, "exact_sas"),
+		    ann - cmd, old->name, rel - cmd);
+	if (d->traffic_gap_ms == 0)
+		drill_check(d, true, "traffic gap: none (make before break: %s kept forwarding until %lld ms "
+			    "after %s announced the VIPs, %lld ESP packets meanwhile)", old->name,
+			    rel - ann, nu->name, d->old_packets);
+	else
+		drill_check(d, true, "traffic gap: %lld ms (%s released before %s announced the VIPs)",
+			    d->traffic_gap_ms, old->name, nu->name);
+out:
+	json_decref(so);
+	json_decref(sn);
+}
+
 /* --- 5. verify ------------------------------------------------------- */
 
 /* Checks one Child SA of the old inventory against the new active's.
@@ -414,11 +488,13 @@ static void drill_run(struct drill *d)
 	drill_check(d, true, "%s active after %lld ms (takeover time)", nu->name, d->takeover_ms);
 	drill_wait_traffic(d, nu, t0);
 	if (d->first_esp_ms >= 0)
-		drill_check(d, true, "first ESP packet through %s %lld ms after the hand-over began (traffic gap at most that)",
-			    nu->name, d->first_esp_ms);
+		drill_check(d, true, "first ESP packet through %s %lld ms after the hand-over began%s",
+			    nu->name, d->first_esp_ms, d->o->crash ? " (traffic gap at most that)" : "");
 	else
 		drill_check(d, true, "no ESP traffic through %s within %d ms: gap not measured",
 			    nu->name, DRILL_TRAFFIC_MS);
+	if (!d->o->crash)
+		drill_handover(d, old, nu);
 	drill_verify(d, old, nu, t0);
 	drill_old_side(d, old);
 }
@@ -473,6 +549,9 @@ static void drill_print_json(struct drill *d)
 			    json_integer(d->takeover_ms) : json_null());
 	json_object_set_new(o, "first_esp_ms", d->first_esp_ms >= 0 ?
 			    json_integer(d->first_esp_ms) : json_null());
+	json_object_set_new(o, "traffic_gap_ms", d->traffic_gap_ms >= 0 ?
+			    json_integer(d->traffic_gap_ms) : json_null());
+	json_object_set_new(o, "handover", d->handover ? json_incref(d->handover) : json_null());
 	s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (s)
 		puts(s);
@@ -483,7 +562,8 @@ static void drill_print_json(struct drill *d)
 int hikectl_drill(const struct drill_opts *o)
 {
 	struct drill d = { .o = o, .checks = json_array(), .sa_rows = json_array(),
-			   .takeover_ms = -1, .first_esp_ms = -1 };
+			   .takeover_ms = -1, .first_esp_ms = -1,
+			   .traffic_gap_ms = -1, .old_packets = -1 };
 	int rc;
 
 	drill_run(&d);
@@ -499,5 +579,6 @@ int hikectl_drill(const struct drill_opts *o)
 	}
 	json_decref(d.checks);
 	json_decref(d.sa_rows);
+	json_decref(d.handover);
 	return rc;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hikectl drill on a live hike pair (topology in lib_cluster.sh) with a
 # strongSwan tunnel and a continuous ping through it:
-#  1. graceful drill n1 -> n2: PASS, exit 0, SAs and counters carried;
+#  1. graceful drill n1 -> n2: PASS, exit 0, SAs and counters carried,
+#     the traffic gap reported (none: make before break);
 #  2. crash drill (--crash --json, ctl.allow_crash) n2 -> n1: PASS, n2's
 #     hiked gone; restarted, it resyncs;
 #  3. sync cut: n2's sync link goes down after the SA exists, then a Child
@@ -44,6 +45,8 @@ check "graceful drill n1 -> n2: exit 0" test "$rc" = 0
 check "... says PASS" grep -q '^PASS: n1 -> n2 in [0-9]* ms' "$LAB_DIR/drill1.txt"
 check "... saw the first ESP packet through n2" grep -q 'ok   first ESP packet through n2' "$LAB_DIR/drill1.txt"
 check "... checked the Child SA's counters" grep -Eq 'ok   Child SA [0-9a-f]{8} on n2, seq out' "$LAB_DIR/drill1.txt"
+check "... reports the hand-over steps (no jump)" grep -q 'ok   hand-over as the nodes logged it: n1 stopped 1 Child SA(s) at final sequence numbers.* n2 resumed 1 of them' "$LAB_DIR/drill1.txt"
+check "... reports the traffic gap: none (make before break)" grep -q 'ok   traffic gap: none (make before break' "$LAB_DIR/drill1.txt"
 check "n2 is active, n1 standby" sh -c "[ \"\$('$(lab_bin hikectl)' -s '$(lab_hiked_sock n2)' --json status | jq -r .role)\" = active ]"
 check "n1 is standby" lab_wait_for 5 is_role n1 standby
 
