@@ -537,8 +537,16 @@ void app_sync_stop(struct hike *h)
 		takeover_vips_down(sa_sync_takeover(a->ss));
 		log_info(&h->log, "stopping: virtual IPs released");
 	}
-	if (a->ho)
+	if (a->ho) {
 		ho_release(a->ho, "stopping");
+		/* a hand-over in progress ends here: the callbacks that
+		 * sync_free() cancels must not submit anything */
+		if (a->ho->phase != HO_IDLE) {
+			esp_counters_handover_end(sa_sync_counters(a->ss));
+			a->ho->phase = HO_IDLE;
+			a->ho->last.result = "aborted";
+		}
+	}
 	if (h->sync) {
 		sync_detach_loop(h->sync);
 		sync_free(h->sync);
