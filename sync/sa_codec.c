@@ -682,24 +682,32 @@ int sa_codec_update(struct hike *h, const struct sa_update *u,
 {
 	const struct ike_sa *sa = u->ike;
 	struct ike_view v, pre;
+	bool first;
 	int rc;
 
 	if (!sa)
 		return -EINVAL;
 	view_of(sa, &v);
 	view_apply(u, &v);
-	if (u->owns_ike && v.state == IKE_SA_HALF_OPEN && !u->delete_ike)
-		return 0;	/* see sa_codec.h: not replicated */
-	if (u->owns_ike && u->delete_ike)
-		return 0;	/* never reached the standbys */
+	/* a half-open SA was never sent (see sa_codec.h): while it stays
+	 * half-open, or dies so, the standbys have nothing to learn */
+	first = sa->sa_state <= IKE_SA_HALF_OPEN;
+	if ((u->owns_ike || first) &&
+	    (u->delete_ike || v.state == IKE_SA_HALF_OPEN))
+		return 0;
 	rc = 0;
 	if (!u->delete_ike && !update_is_light(u)) {
-		/* whole SA first (its Child SAs need it), window unmoved */
+		/* whole SA first (its Child SAs need it); the window unmoved,
+		 * unless the standbys see this SA for the first time (IKE_AUTH):
+		 * then it carries the moved window and its answer, and no
+		 * IkeSaUpdate follows (the group rides in one envelope) */
 		pre = v;
-		pre.peer_next = sa->sa_peer_next;
-		pre.our_next = sa->sa_our_next;
-		pre.own_unacked = sa->sa_req.kind != IKE_REQ_NONE;
-		pre.resp = &sa->sa_resp;
+		if (!first) {
+			pre.peer_next = sa->sa_peer_next;
+			pre.our_next = sa->sa_our_next;
+			pre.own_unacked = sa->sa_req.kind != IKE_REQ_NONE;
+			pre.resp = &sa->sa_resp;
+		}
 		rc = push_ike_add(h, sa, &pre, out);
 	}
 	if (!rc)
@@ -710,6 +718,8 @@ int sa_codec_update(struct hike *h, const struct sa_update *u,
 		return rc;
 	if (u->delete_ike)
 		return push_ike_delete(sa, out);
+	if (first && !update_is_light(u))
+		return 0;
 	/* last: the window moves, with the response that moved it */
 	return push_ike_update(sa, &v, out);
 }

@@ -60,11 +60,17 @@ uint64_t sa_codec_ike_id(const struct ike_sa *sa);
  *   - an IKE rekey's successor (whole) and the Child SAs it inherits;
  *   - last IkeSaDelete, or the IkeSaUpdate moving the window (with the
  *     response bytes and the new state),
- * so a record prefix (the active died mid-batch) never holds a moved
- * message-ID window without the SAs that answer created.  A half-open
- * SA (IKE_SA_INIT) yields no records: a standby could not finish its
- * IKE_AUTH (RFC 7296 2.15 needs Ni, Nr and both IKE_SA_INIT messages,
- * which are not replicated), so the peer simply starts over.
+ * so a record prefix never holds a moved message-ID window without the
+ * SAs that answer created.  (sa_sync.c submits the records of one update
+ * as one group, sync_submitv(), which rides in one envelope: standbys get
+ * all of them or none.)  A half-open SA (IKE_SA_INIT) yields no records,
+ * nor does an update that leaves it half-open or deletes it: a standby
+ * could not finish its IKE_AUTH (RFC 7296 2.15 needs Ni, Nr and both
+ * IKE_SA_INIT messages, which are not replicated), so the peer simply
+ * starts over.  The update that establishes a half-open SA (IKE_AUTH) is
+ * the standbys' first sight of it: one IkeSaAdd with the moved window
+ * and the IKE_AUTH answer (not the IKE_SA_INIT one), then its Child SAs;
+ * no IkeSaUpdate.
  * 0 (possibly with out->n == 0) or -errno.
  */
 int sa_codec_update(struct hike *h, const struct sa_update *u,

@@ -133,6 +133,8 @@ struct sync *sync_new(struct hike *h, struct sync_transport *t,
 	s->pend_tail = &s->pend;
 	s->outq_tail = &s->outq;
 	s->flight_tail = &s->flight;
+	s->delay_us = -1;		/* the configuration's */
+	sync_set_clock(s, NULL, NULL);
 	s->state = SYNC_MEMBER_SYNCING;
 	s->quorate = true;	/* until the quorum service says otherwise */
 	up.ctx = s;

@@ -10,7 +10,19 @@
  * standby has it then -- and only then may the response go out.
  * Records pending at the same time ride in one envelope (batching): the
  * pipeline packs when the loop turns (sync_flush(), called through the
- * kick hook), or at once when batch_max records are waiting.
+ * kick hook), or at once when batch_max records are waiting.  One batch
+ * frame is in flight at a time: what is submitted meanwhile waits for it
+ * to come back and then rides in the next frame.
+ *
+ * Batch window (sync.batch_delay_us = D): under load, batch frames leave
+ * at least D apart, so that more records share one CPG message (what
+ * corosync costs is per message and per token rotation, not per byte).
+ * A record submitted when no batch frame left in the last D goes out at
+ * once (idle: no delay); otherwise it waits until D after the previous
+ * frame left, so no record waits longer than D plus the flight of the
+ * frame before it.  batch_max records waiting go at once.  The window
+ * needs a timer (sync_set_timer(); the loop wiring sets one): without
+ * one, D is 0.  The reply still waits for its record's delivery.
  *
  * Everything received is validated (sync/codec.c) before use; what fails
  * is dropped and counted in struct sync_stats, never trusted.
@@ -97,6 +109,7 @@ const char *sync_drop_name(enum sync_drop d);
 
 struct sync_stats {
 	uint64_t tx_msgs, tx_bytes, tx_eagain, tx_records, tx_batches;
+	uint64_t tx_held;		/* batch frames held by the batch window */
 	uint64_t rx_msgs, rx_records, applied, apply_errors;
 	uint64_t dropped[SYNC_DROP_NREASONS];
 	uint64_t confchgs, elections, snapshots_sent, snapshots_done;
@@ -124,6 +137,16 @@ int sync_submit(struct sync *s, const void *record, size_t len,
 /* The same, serializing rec. */
 int sync_submit_record(struct sync *s, const HikeSync__Record *rec,
 		       sync_done_cb cb, void *arg);
+/* n records that must arrive together (one state change): they ride in
+ * one envelope, in order, and are delivered all or none.  cb(arg, 0)
+ * once they came back.  At most SYNC_MAX_RECORDS records and
+ * SYNC_MAX_MSG / 2 bytes; 0 or -errno (nothing queued, cb never called). */
+struct sync_buf {
+	const void *buf;
+	size_t len;
+};
+int sync_submitv(struct sync *s, const struct sync_buf *v, size_t n,
+		 sync_done_cb cb, void *arg);
 /* Pack pending records and send what the transport takes.  Call once per
  * loop turn (the kick hook asks for that). */
 void sync_flush(struct sync *s);
@@ -132,8 +155,24 @@ void sync_flush(struct sync *s);
  * full batch. */
 void sync_set_kick(struct sync *s, void (*kick)(void *ctx), void *ctx);
 
-/* sync_loop.c: kick through loop_post() on l (the daemon's wiring);
- * detach before sync_free(). */
+/* The batch window's timer: arm(ctx, us) asks for sync_timer_fired()
+ * about us microseconds later (one pending request at a time; asking
+ * again while one is pending is a no-op).  sync_loop.c wires it to a loop
+ * timer (1 ms resolution). */
+void sync_set_timer(struct sync *s, void (*arm)(void *ctx, uint64_t us),
+		    void *ctx);
+/* The requested time has come: the held batch frame may leave. */
+void sync_timer_fired(struct sync *s);
+/* Tests: the clock of the batch window, microseconds (default
+ * CLOCK_MONOTONIC). */
+void sync_set_clock(struct sync *s, uint64_t (*now_us)(void *ctx), void *ctx);
+/* The batch window in microseconds; < 0 (the default) follows the
+ * configuration (h->conf sync.batch_delay_us, re-read at every flush, so
+ * a reload applies), 0 without one. */
+void sync_set_batch_delay(struct sync *s, int64_t us);
+
+/* sync_loop.c: kick through loop_post() on l, the batch window's timer on
+ * a loop timer (the daemon's wiring); detach before sync_free(). */
 struct loop;
 void sync_attach_loop(struct sync *s, struct loop *l);
 void sync_detach_loop(struct sync *s);

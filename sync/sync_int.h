@@ -12,6 +12,7 @@ struct sync_rec {			/* one submitted record */
 	sync_done_cb cb;
 	void *arg;
 	uint64_t queued_ms;		/* sync_mono_ms() at submit */
+	bool glue;			/* the next record is of the same group */
 	size_t len;
 	uint8_t buf[];
 };
@@ -86,8 +87,20 @@ struct sync {
 	void (*kick)(void *ctx);
 	void *kick_ctx;
 	struct loop *kick_loop;		/* sync_loop.c */
+	struct loop_timer *window_timer;	/* sync_loop.c */
 	bool kicked;
 	bool in_flush;
+
+	/* batch window (sync.h) */
+	int64_t delay_us;		/* < 0: from h->conf */
+	void (*timer_arm)(void *ctx, uint64_t us);
+	void *timer_ctx;
+	bool timer_pending;		/* asked, not fired yet */
+	bool window_due;		/* fired with records waiting */
+	uint64_t (*now_us)(void *ctx);
+	void *clock_ctx;
+	bool batch_sent;		/* a batch frame left at last_batch_us */
+	uint64_t last_batch_us;
 
 	/* membership and roles */
 	struct sync_member members[SYNC_MAX_MEMBERS];

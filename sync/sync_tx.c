@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "conf/conf.h"
+#include "core/hike.h"
 #include "core/log.h"
 #include "sync_int.h"
 
@@ -73,7 +76,24 @@ int sync_send_env(struct sync *s, HikeSync__Envelope *env)
 	return sync_queue_env(s, env, NULL);
 }
 
-/* Take up to batch_max pending records (and batch_bytes) into a frame. */
+/* The group starting at r: its record count and bytes (framing
+ * included). */
+static size_t group_size(const struct sync_rec *r, size_t *bytes)
+{
+	size_t n = 0;
+
+	*bytes = 0;
+	for (; r; r = r->next) {
+		n++;
+		*bytes += r->len + 8;
+		if (!r->glue)
+			break;
+	}
+	return n;
+}
+
+/* Take up to batch_max pending records (and batch_bytes) into a frame;
+ * a group is never split (sync_submitv), so one may exceed both. */
 static int sync_pack_batch(struct sync *s)
 {
 	HikeSync__Envelope env = HIKE_SYNC__ENVELOPE__INIT;
@@ -81,16 +101,22 @@ static int sync_pack_batch(struct sync *s)
 	ProtobufCBinaryData recs[SYNC_MAX_RECORDS];
 	struct sync_rec *r = s->pend, *last = NULL;
 	struct sync_frame *f;
-	size_t n = 0, bytes = 0;
+	size_t n = 0, bytes = 0, g, gbytes;
 	int rc;
 
-	while (r && n < s->conf.batch_max &&
-	       (n == 0 || bytes + r->len + 8 <= s->conf.batch_bytes)) {
-		recs[n].data = r->buf;
-		recs[n++].len = r->len;
-		bytes += r->len + 8;
-		last = r;
-		r = r->next;
+	while (r) {
+		g = group_size(r, &gbytes);
+		if (n + g > SYNC_MAX_RECORDS ||
+		    (n && (n + g > s->conf.batch_max ||
+			   bytes + gbytes > s->conf.batch_bytes)))
+			break;
+		for (; g; g--) {
+			recs[n].data = r->buf;
+			recs[n++].len = r->len;
+			last = r;
+			r = r->next;
+		}
+		bytes += gbytes;
 	}
 	if (!n)
 		return 0;
@@ -109,6 +135,9 @@ static int sync_pack_batch(struct sync *s)
 	s->npend -= n;
 	s->stats.tx_batches++;
 	s->stats.tx_records += n;
+	s->batch_sent = true;
+	s->last_batch_us = s->now_us(s->clock_ctx);
+	s->window_due = false;
 	return 0;
 }
 
@@ -143,6 +172,43 @@ bool sync_idle(const struct sync *s)
 	return !s->outq && !s->flight;
 }
 
+/* The batch window in microseconds: 0 without a timer to come back. */
+static uint64_t sync_window(const struct sync *s)
+{
+	if (!s->timer_arm)
+		return 0;
+	if (s->delay_us >= 0)
+		return (uint64_t)s->delay_us;
+	return s->h && s->h->conf ? s->h->conf->sync.batch_delay_us : 0;
+}
+
+/* May the pending records leave now?  One frame in flight at a time
+ * (until batch_max records wait): what comes in meanwhile rides in the
+ * next frame, sent when this one comes back (sync_rx_self pokes us).
+ * Then the batch window: the next frame leaves D after the previous one
+ * (the timer brings us back), at once when the last left longer ago. */
+static bool sync_batch_ready(struct sync *s)
+{
+	uint64_t d, since;
+
+	if (s->npend >= s->conf.batch_max)
+		return true;
+	if (s->flight)
+		return false;
+	d = sync_window(s);
+	if (!d || !s->batch_sent || s->window_due)
+		return true;
+	since = s->now_us(s->clock_ctx) - s->last_batch_us;
+	if (since >= d)
+		return true;
+	if (!s->timer_pending) {
+		s->timer_pending = true;
+		s->stats.tx_held++;
+		s->timer_arm(s->timer_ctx, d - since);
+	}
+	return false;
+}
+
 void sync_flush(struct sync *s)
 {
 	if (s->in_flush)
@@ -154,17 +220,51 @@ void sync_flush(struct sync *s)
 		 * only when nothing is in flight, then one batch after it. */
 		if (sync_idle(s) && sync_snap_pump(s) == 0)
 			sync_pack_batch(s);
-	} else if (!s->outq && (!s->flight || s->npend >= s->conf.batch_max)) {
-		/* One frame in flight at a time (until batch_max records
-		 * wait): what comes in meanwhile rides in the next frame, sent
-		 * when this one comes back (sync_rx_self pokes us).  Under
-		 * load many handshakes share one corosync message, which is
-		 * what replication costs; idle, nothing waits. */
+	} else if (!s->outq && s->pend && sync_batch_ready(s)) {
+		/* Under load many handshakes share one corosync message,
+		 * which is what replication costs; idle, nothing waits. */
 		while (s->pend && sync_pack_batch(s) == 0)
 			;
 	}
 	sync_send_queued(s);
 	s->in_flush = false;
+}
+
+void sync_timer_fired(struct sync *s)
+{
+	s->timer_pending = false;
+	if (!s->pend)
+		return;
+	s->window_due = true;
+	sync_flush(s);
+}
+
+void sync_set_timer(struct sync *s, void (*arm)(void *ctx, uint64_t us),
+		    void *ctx)
+{
+	s->timer_arm = arm;
+	s->timer_ctx = ctx;
+	s->timer_pending = false;
+}
+
+static uint64_t sync_clock_mono_us(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void sync_set_clock(struct sync *s, uint64_t (*now_us)(void *ctx), void *ctx)
+{
+	s->now_us = now_us ? now_us : sync_clock_mono_us;
+	s->clock_ctx = now_us ? ctx : NULL;
+}
+
+void sync_set_batch_delay(struct sync *s, int64_t us)
+{
+	s->delay_us = us;
 }
 
 static void sync_kick(struct sync *s)
@@ -175,30 +275,75 @@ static void sync_kick(struct sync *s)
 	}
 }
 
-int sync_submit(struct sync *s, const void *record, size_t len,
-		sync_done_cb cb, void *arg)
+static struct sync_rec *rec_new(const void *record, size_t len)
 {
-	struct sync_rec *r;
+	struct sync_rec *r = malloc(sizeof(*r) + len);
 
-	if (!len || len > SYNC_MAX_RECORD)
-		return -EMSGSIZE;
-	r = malloc(sizeof(*r) + len);
 	if (!r)
-		return -ENOMEM;
+		return NULL;
 	r->next = NULL;
-	r->cb = cb;
-	r->arg = arg;
+	r->cb = NULL;
+	r->arg = NULL;
 	r->queued_ms = sync_mono_ms();
+	r->glue = false;
 	r->len = len;
 	memcpy(r->buf, record, len);
-	*s->pend_tail = r;
-	s->pend_tail = &r->next;
-	s->npend++;
+	return r;
+}
+
+/* Append the chain first .. last (n records) to pend and kick. */
+static void sync_enqueue(struct sync *s, struct sync_rec *first,
+			 struct sync_rec *last, size_t n)
+{
+	*s->pend_tail = first;
+	s->pend_tail = &last->next;
+	s->npend += n;
 	if (s->npend >= s->conf.batch_max && !sync_snap_tx_busy(s))
 		sync_flush(s);
 	else
 		sync_kick(s);
+}
+
+int sync_submitv(struct sync *s, const struct sync_buf *v, size_t n,
+		 sync_done_cb cb, void *arg)
+{
+	struct sync_rec *first = NULL, **tail = &first, *r = NULL;
+	size_t bytes = 0;
+
+	if (!n || n > SYNC_MAX_RECORDS)
+		return -EMSGSIZE;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].len || v[i].len > SYNC_MAX_RECORD)
+			return -EMSGSIZE;
+		bytes += v[i].len + 8;
+	}
+	if (bytes > SYNC_MAX_MSG / 2)
+		return -EMSGSIZE;
+	for (size_t i = 0; i < n; i++) {
+		r = rec_new(v[i].buf, v[i].len);
+		if (!r) {
+			while ((r = first)) {
+				first = r->next;
+				rec_free(r);
+			}
+			return -ENOMEM;
+		}
+		r->glue = i + 1 < n;
+		*tail = r;
+		tail = &r->next;
+	}
+	r->cb = cb;
+	r->arg = arg;
+	sync_enqueue(s, first, r, n);
 	return 0;
+}
+
+int sync_submit(struct sync *s, const void *record, size_t len,
+		sync_done_cb cb, void *arg)
+{
+	struct sync_buf b = { record, len };
+
+	return sync_submitv(s, &b, 1, cb, arg);
 }
 
 int sync_submit_record(struct sync *s, const HikeSync__Record *rec,

@@ -438,6 +438,7 @@ static const struct conf_key conf_sync_keys[] = {
 	K_STR("cluster", sync.cluster),
 	K_NUM("counter_packets", CK_U32, sync.counter_packets, 1, 1u << 30),
 	K_NUM("counter_ms", CK_DUR_MS, sync.counter_ms, 10, 60000),
+	K_NUM("batch_delay_us", CK_U32, sync.batch_delay_us, 0, 100000),
 	K_FN("vips", conf_vips),
 	K_FN("msgid_sync", conf_msgid_sync),
 };
@@ -516,6 +517,7 @@ static void conf_defaults(struct conf *c)
 	strcpy(c->sync.cluster, "hike");
 	c->sync.counter_packets = 1024;
 	c->sync.counter_ms = 200;
+	c->sync.batch_delay_us = 1000;
 	strcpy(c->ctl.socket, "/run/hike/hiked.sock");
 }
 

@@ -155,6 +155,7 @@ struct conf {
 		char cluster[64];	/* cluster name, in every sync envelope */
 		uint32_t counter_packets;	/* ESP counter sync every N packets */
 		uint32_t counter_ms;		/* ... or T ms */
+		uint32_t batch_delay_us;	/* batch window under load (sync.h) */
 		enum conf_msgid_sync msgid_sync;
 		size_t nvips;
 		struct conf_vip vips[CONF_MAX_VIPS];

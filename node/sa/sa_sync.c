@@ -29,6 +29,25 @@ struct sa_sync {
 
 /* ---------------------------------------------------- submit (active) */
 
+/* The records of one update ride in one envelope: a standby gets all of
+ * them or none (sa_codec.h relies on it), and done runs once they are
+ * back. */
+static int submit_group(struct hike *h, const struct sa_recs *r,
+			void (*done)(void *arg, int status), void *arg)
+{
+	struct sync_buf v[16] = { { 0 } }, *p = v;
+	int rc;
+
+	if (r->n > 16 && !(p = calloc(r->n, sizeof(*p))))
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n; i++)
+		p[i] = (struct sync_buf){ r->v[i].buf, r->v[i].len };
+	rc = sync_submitv(h->sync, p, r->n, done, arg);
+	if (p != v)
+		free(p);
+	return rc;
+}
+
 /*
  * The SA replicator (sa_set_replicator, repl.h): serialize u, submit the
  * records, and let repl.c commit when the last came back (agreed order
@@ -56,10 +75,8 @@ static int repl_cb(void *ctx, const struct sa_update *u,
 		ss->st.local_only++;
 		done(arg, 0);
 	}
-	for (size_t i = 0; !rc && i < r.n; i++)
-		rc = sync_submit(h->sync, r.v[i].buf, r.v[i].len,
-				 i + 1 == r.n ? done : NULL,
-				 i + 1 == r.n ? arg : NULL);
+	if (!rc && r.n)
+		rc = submit_group(h, &r, done, arg);
 	if (!rc && r.n) {
 		ss->st.submitted++;
 		counters_inc(h->counters, CNT_SYNC_SENT);

@@ -422,6 +422,90 @@ static void test_split_brain_pair(void **state)
 	c_free(&c);
 }
 
+struct fake_clock {
+	uint64_t now, asked;
+	int arms;
+};
+
+static uint64_t fc_now(void *ctx)
+{
+	return ((struct fake_clock *)ctx)->now;
+}
+
+static void fc_arm(void *ctx, uint64_t us)
+{
+	struct fake_clock *f = ctx;
+
+	f->arms++;
+	f->asked = us;
+}
+
+/* With the batch window on: the first IKE_AUTH's records leave at once
+ * (idle), the second's are held by the window -- and its answer with
+ * them -- until the timer; the answer leaves only when the records came
+ * back.  Each IKE_AUTH is one group: IkeSaAdd (with the moved window)
+ * and ChildSaAdd, in one envelope. */
+static void test_auth_reply_window(void **state)
+{
+	struct cluster c;
+	struct node *a, *b;
+	struct fake_clock fc = { .now = 5000000 };
+	struct ini x, y;
+	struct world *w;
+	const struct sync_stats *st;
+	uint64_t m, recs;
+
+	(void)state;
+	c_init(&c);
+	a = c_add(&c, 1, 100);
+	b = c_add(&c, 2, 50);
+	c_pump(&c);
+	assert_true(sync_is_active(a->w->h.sync));
+	w = a->w;
+	sync_set_clock(w->h.sync, fc_now, &fc);
+	sync_set_timer(w->h.sync, fc_arm, &fc);
+	sync_set_batch_delay(w->h.sync, 1000);
+	st = sync_get_stats(w->h.sync);
+	m = sync_membus_mcasts(c.bus);
+	recs = st->tx_records;
+	ini_new(w, &x);
+	establish(&c, a, &x);			/* idle: at once */
+	assert_int_equal(fc.arms, 0);
+	assert_int_equal(sync_membus_mcasts(c.bus) - m, 1);
+	assert_int_equal(st->tx_records - recs, 2);
+	assert_same_sa(a, b, x.rspi);
+
+	/* a second peer, 100 us later: IKE_SA_INIT is answered at once
+	 * (half-open: nothing replicated), IKE_AUTH waits for the window */
+	fc.now += 100;
+	w->rnd = 77;
+	ini_new(w, &y);
+	assert_int_equal(ini_sa_init(&y, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_sa_init_resp(&y, w->out[0].buf, w->out[0].len), 0);
+	assert_int_equal(sync_membus_mcasts(c.bus) - m, 1);
+	assert_int_equal(ini_auth(&y, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	c_pump(&c);
+	assert_int_equal(w->nout, 0);			/* held with its records */
+	assert_int_equal(sync_membus_mcasts(c.bus) - m, 1);
+	assert_null(ike_sa_find(&b->w->h, y.rspi));
+	assert_int_equal(fc.arms, 1);
+	assert_int_equal(fc.asked, 900);		/* one window after the first */
+	fc.now += fc.asked;
+	sync_timer_fired(w->h.sync);
+	assert_int_equal(sync_membus_mcasts(c.bus) - m, 2);
+	assert_int_equal(w->nout, 0);			/* sent, not delivered */
+	c_pump(&c);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_auth_resp(&y, w->out[0].buf, w->out[0].len), 0);
+	assert_int_equal(st->tx_records - recs, 4);
+	assert_same_sa(a, b, y.rspi);
+	assert_int_equal(child_sa_count(&b->w->h), 2);
+	c_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_failover_three),
 		cmocka_unit_test(test_joiner_snapshot),
 		cmocka_unit_test(test_split_brain_pair),
+		cmocka_unit_test(test_auth_reply_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
