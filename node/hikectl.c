@@ -105,6 +105,28 @@ static int cmd_switchover(const struct opts *o, int argc, char **argv)
 	return run(o, "switchover", args, hikectl_render_generic);
 }
 
+/* rekey SERIAL [--child SPI] / delete SERIAL */
+static int cmd_sa_action(const struct opts *o, int argc, char **argv)
+{
+	bool rekey = strcmp(argv[0], "rekey") == 0;
+	json_t *args = json_object();
+	char *end = NULL;
+	long long serial = argc > 1 ? strtoll(argv[1], &end, 10) : 0;
+
+	if (argc > 1 && *end == '\0' && serial > 0 &&
+	    (argc == 2 || (rekey && argc == 4 && strcmp(argv[2], "--child") == 0))) {
+		json_object_set_new(args, "serial", json_integer(serial));
+		if (argc == 4)
+			json_object_set_new(args, "child", json_string(argv[3]));
+		return run(o, argv[0], args, hikectl_render_generic);
+	}
+	fprintf(stderr, "hikectl %s: usage: %s\n", argv[0], rekey ?
+		"rekey SERIAL [--child SPI]  (SERIAL and SPI as hikectl sas shows them)" :
+		"delete SERIAL  (as hikectl sas shows it)");
+	json_decref(args);
+	return 2;
+}
+
 /* drill [--crash] [--json] [--timeout SECS] [--node NAME=SOCKET ...] */
 static int cmd_drill(const struct opts *o, int argc, char **argv)
 {
@@ -141,6 +163,8 @@ static const struct subcmd subcmds[] = {
 	{ "status", cmd_status, "status                      cluster, roles, quorum, SA counts, drops" },
 	{ "sas", cmd_sas, "sas [--peer ADDR] [--id ID] IKE SAs with their Child SAs" },
 	{ "switchover", cmd_switchover, "switchover [--to NODE]      graceful hand-over to a standby" },
+	{ "rekey", cmd_sa_action, "rekey SERIAL [--child SPI]  rekey an IKE SA (or one Child SA) now" },
+	{ "delete", cmd_sa_action, "delete SERIAL               DELETE an IKE SA (the peer is told)" },
 	{ "metrics", cmd_metrics, "metrics                     OpenMetrics text for a scraper" },
 	{ "drill", cmd_drill, "drill [--crash] [--timeout SECS] [--node NAME=SOCKET ...]\n"
 	  "                              failover drill: survey SAs, hand over, verify; PASS/FAIL" },

@@ -45,5 +45,6 @@ void app_sync_status(struct hike *h, json_t *status);
 
 /* app_ctl.c: control socket commands. */
 int app_ctl_register(struct hike *h);
+int app_ctl_sa_register(struct hike *h);	/* rekey, delete (app_ctl_sa.c) */
 
 #endif

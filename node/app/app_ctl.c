@@ -251,5 +251,7 @@ int app_ctl_register(struct hike *h)
 
 	if (rc == 0)
 		rc = ctl_register(h->ctl, "sas", app_cmd_sas, NULL);
+	if (rc >= 0)
+		rc = app_ctl_sa_register(h);
 	return rc < 0 ? rc : ctl_register(h->ctl, "crash", app_cmd_crash, NULL);
 }

@@ -131,14 +131,17 @@ static uint64_t rto_ms(struct hike *h, uint32_t tries)
 	return base << (tries < 16 ? tries : 16);
 }
 
-/* RFC 7296 2.4: retransmit, and give up after retransmit_tries. */
-static void retransmit(struct hike *h, struct ike_sa *sa, uint64_t now)
+#define RETRY_MS	1000	/* a due request that could not start */
+
+/* RFC 7296 2.4: retransmit, and give up after retransmit_tries.  false:
+ * given up, sa is being deleted (and may be gone). */
+static bool retransmit(struct hike *h, struct ike_sa *sa, uint64_t now)
 {
 	struct ike_req *r = &sa->sa_req;
 	uint32_t max = h->conf ? h->conf->ike.retransmit_tries : 5;
 
 	if (now < r->sent_ms + rto_ms(h, r->tries))
-		return;
+		return true;
 	if (r->tries >= max) {
 		sa_stats(h)->request_timeouts++;
 		if (r->kind == IKE_REQ_DPD)
@@ -146,13 +149,14 @@ static void retransmit(struct hike *h, struct ike_sa *sa, uint64_t now)
 		ike_sa_delete_local(h, sa, r->kind == IKE_REQ_DPD ?
 				    "peer is dead (DPD)" :
 				    "request not answered");
-		return;
+		return false;
 	}
 	r->sent_ms += rto_ms(h, r->tries);
 	r->tries++;
 	ike_sa_log(h, sa, LOG_DEBUG_, "retransmit %s #%u (%u)",
 		   ike_req_name(r->kind), r->msgid, r->tries);
 	ike_pkts_send(h, &r->pkts, &sa->sa_local, &sa->sa_remote);
+	return true;
 }
 
 static uint32_t dpd_ms(const struct ike_sa *sa)
@@ -222,16 +226,31 @@ void ike_sa_timer_fire(struct hike *h, struct ike_sa *sa)
 	 * its own retransmissions) unless a request is already out */
 	if (sa->sa_expire_ms && now >= sa->sa_expire_ms &&
 	    sa->sa_req.kind == IKE_REQ_NONE) {
+		if (sa->sa_state == IKE_SA_REKEYED && !sa->sa_children) {
+			ike_sa_delete_local(h, sa, "rekeyed, and the peer "
+					    "did not delete it");
+			return;
+		}
 		ike_sa_log(h, sa, LOG_INFO_, "hard lifetime reached");
 		if (ike_sa_start_delete(h, sa))
 			ike_sa_delete_local(h, sa, "hard lifetime");
 		return;
 	}
-	if (sa->sa_req.kind != IKE_REQ_NONE)
-		retransmit(h, sa, now);
-	else
+	if (sa->sa_req.kind != IKE_REQ_NONE) {
+		if (!retransmit(h, sa, now))
+			return;	/* sa may be gone (local delete committed) */
+	} else {
 		start_due(h, sa, now);
-	/* sa may be gone after a local delete committed synchronously */
+	}
+	/* the timer is one-shot: arm it for what comes next (the next
+	 * retransmission above all); what could not start now is tried
+	 * again in a second rather than at once */
+	if (!h->loop || !sa->sa_timer || sa->sa_del_pending)
+		return;
+	if (ike_sa_next_deadline(h, sa) <= now)
+		loop_timer_arm(sa->sa_timer, RETRY_MS);
+	else
+		ike_sa_timer_update(h, sa);
 }
 
 static void timer_cb(void *arg)
@@ -258,6 +277,10 @@ uint64_t ike_sa_next_deadline(struct hike *h, const struct ike_sa *sa)
 	if (sa->sa_req.kind != IKE_REQ_NONE)
 		return sa->sa_req.sent_ms + rto_ms(h, sa->sa_req.tries);
 	t = min_nz(t, sa->sa_expire_ms);
+	/* rekeyed, being deleted, or without a connection: only the hard
+	 * lifetime (start_due() starts nothing else then) */
+	if (sa->sa_state != IKE_SA_ESTABLISHED || !sa->sa_conn)
+		return t;
 	t = min_nz(t, sa->sa_rekey_ms);
 	for (c = sa->sa_children; c; c = c->csa_next) {
 		t = min_nz(t, c->csa_expire_ms);

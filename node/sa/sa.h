@@ -131,6 +131,9 @@ struct ike_req {
 /* The peer's ID as authenticated (IDi data), kept for logs, hikectl and
  * INITIAL_CONTACT (same connection + same ID). */
 #define SA_PEER_ID_MAX		255
+/* A rekeyed IKE SA that nobody deleted this long after its successor
+ * arrived is removed (a peer that dropped a redundant SA silently). */
+#define IKE_REKEYED_GRACE_MS	10000
 
 struct ike_sa {
 	uint64_t sa_serial;
@@ -302,6 +305,12 @@ void ike_sa_timer_fire(struct hike *h, struct ike_sa *sa);
 /* Send an INFORMATIONAL DELETE for the IKE SA now (and remove it when
  * answered or given up).  0 or -errno. */
 int ike_sa_start_delete(struct hike *h, struct ike_sa *sa);
+/* Operator actions (ops.c): rekey the IKE SA (child_spi_in 0) or one of
+ * its Child SAs (by our inbound SPI); DELETE the IKE SA.  0, -EINVAL
+ * (not established), -EBUSY (an exchange of ours is in flight: try
+ * again), -ENOENT (no such Child SA, or no connection any more). */
+int ike_sa_rekey_now(struct hike *h, struct ike_sa *sa, uint32_t child_spi_in);
+int ike_sa_delete_now(struct hike *h, struct ike_sa *sa);
 
 /* h->conf was replaced (SIGHUP); old is freed after this returns.  Every
  * SA's connection is looked up again by name in h->conf; an SA whose

@@ -116,6 +116,7 @@ static void apply_ike_new(struct hike *h, struct sa_update *u)
 {
 	struct ike_sa *old = u->ike, *sa = u->ike_new;
 	struct child_sa *c;
+	uint64_t now;
 
 	ike_sa_set_state(h, sa, IKE_SA_ESTABLISHED);
 	if (ike_sa_insert(h, sa) < 0) {
@@ -132,6 +133,11 @@ static void apply_ike_new(struct hike *h, struct sa_update *u)
 		ike_sa_link_child(sa, c);
 	}
 	old->sa_successor = sa->sa_serial;
+	/* its rekey initiator deletes it (2.18, 2.8.2); should that never
+	 * come, it goes when the grace is over (requests.c) */
+	now = sa_now_ms(h);
+	if (!old->sa_expire_ms || old->sa_expire_ms > now + IKE_REKEYED_GRACE_MS)
+		old->sa_expire_ms = now + IKE_REKEYED_GRACE_MS;
 	if (!(sa->sa_flags & IKE_SA_F_INITIATOR))	/* the peer's rekey */
 		memcpy(old->sa_peer_rekey_nonce, u->rekey_nonce,
 		       sizeof(old->sa_peer_rekey_nonce));
