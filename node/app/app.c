@@ -32,6 +32,7 @@ static int app_datapath(struct hike *h)
 		.natt_port = h->conf->ike.natt_port,
 		.ipv6 = true,
 		.raw_esp = h->conf->esp.raw_esp,
+		.offload = h->conf->esp.offload,
 		.ike_rx = app_ike_rx,
 		.ike_arg = h,
 		.counters = h->counters,

@@ -41,6 +41,12 @@ static json_t *app_counters_json(struct hike *h)
 
 		esp_dp_stats(h->esp, &ds);
 		json_object_set_new(o, "esp.keepalives", json_integer((json_int_t)ds.keepalives));
+		json_object_set_new(o, "esp.tun_gso", json_integer((json_int_t)ds.tun_gso));
+		json_object_set_new(o, "esp.gro_writes", json_integer((json_int_t)ds.gro_writes));
+		json_object_set_new(o, "esp.udp_gso", json_integer((json_int_t)ds.udp_gso));
+		json_object_set_new(o, "esp.gso_fallbacks", json_integer((json_int_t)ds.gso_fallbacks));
+		json_object_set_new(o, "esp.udp_gro", json_integer((json_int_t)ds.udp_gro));
+		json_object_set_new(o, "esp.drop_offload", json_integer((json_int_t)ds.drops[ESP_DROP_OFFLOAD]));
 	}
 	return o;
 }

@@ -430,6 +430,7 @@ static const struct conf_key conf_esp_keys[] = {
 	K_STR("tun", esp.tun),
 	K_NUM("replay_window", CK_U32, esp.replay_window, 1, 4096),
 	K_BOOL("raw_esp", esp.raw_esp),
+	K_BOOL("offload", esp.offload),
 };
 
 static const struct conf_key conf_sync_keys[] = {
@@ -513,6 +514,7 @@ static void conf_defaults(struct conf *c)
 	c->ike.fragment_size = 1280;
 	strcpy(c->esp.tun, "hike0");
 	c->esp.replay_window = 1024;
+	c->esp.offload = true;
 	strcpy(c->sync.group, "hike");
 	strcpy(c->sync.cluster, "hike");
 	c->sync.counter_packets = 1024;

@@ -148,6 +148,7 @@ struct conf {
 		char tun[16];		/* TUN device name, default "hike0" */
 		uint32_t replay_window;	/* packets, default 1024 */
 		bool raw_esp;		/* open a raw IPPROTO_ESP socket */
+		bool offload;		/* TUN TSO/GRO, UDP GSO/GRO (default on) */
 	} esp;
 	struct {
 		enum conf_sync_mode mode;

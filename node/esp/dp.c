@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -35,6 +36,7 @@ static void dp_drop(struct esp_dp *dp, enum esp_drop why)
 		[ESP_DROP_NOPOLICY] = CNT_DROP_ESP_NO_POLICY,
 		[ESP_DROP_SEQ_EXHAUSTED] = CNT_DROP_ESP_SEQ_EXHAUSTED,
 		[ESP_DROP_SEQ_LIMIT] = CNT_DROP_ESP_SEQ_UNSYNCED,
+		[ESP_DROP_OFFLOAD] = CNT_DROP_ESP_MALFORMED,
 	};
 
 	if (why <= ESP_DROP_NONE || why >= ESP_DROP_MAX)
@@ -158,6 +160,93 @@ static bool dp_hard_err(void)
 	return errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS;
 }
 
+/* UDP GSO groups of slots [i, i + n): runs of equal-sized ESP packets
+ * (the last of a run may be shorter), each one message whose iovecs the
+ * kernel sends as one skb and splits at the UDP_SEGMENT size.  The
+ * number of groups. */
+static size_t dp_gso_group(struct esp_dp *dp, size_t i, size_t n)
+{
+	size_t ng = 0, end = i + n;
+
+	for (size_t k = i; k < end; ng++) {
+		size_t sz = dp->iov[k].iov_len, m = 1, tot = sz;
+		struct msghdr *h = &dp->gmsgs[ng].msg_hdr;
+
+		while (k + m < end && m < DP_GSO_SEGS &&
+		       dp->iov[k + m].iov_len <= sz &&
+		       tot + dp->iov[k + m].iov_len <= DP_GSO_BYTES) {
+			tot += dp->iov[k + m].iov_len;
+			if (dp->iov[k + m++].iov_len < sz)
+				break;
+		}
+		memset(h, 0, sizeof(*h));
+		h->msg_iov = &dp->iov[k];
+		h->msg_iovlen = m;
+		if (m > 1) {
+			struct cmsghdr *c;
+			uint16_t gso = (uint16_t)sz;
+
+			memset(dp->gcbuf[ng], 0, DP_GSO_CMSG);
+			h->msg_control = dp->gcbuf[ng];
+			h->msg_controllen = DP_GSO_CMSG;
+			c = CMSG_FIRSTHDR(h);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(gso));
+			memcpy(CMSG_DATA(c), &gso, sizeof(gso));
+		}
+		dp->gslot[ng] = (uint16_t)k;
+		dp->gcount[ng] = (uint16_t)m;
+		k += m;
+	}
+	return ng;
+}
+
+/* Slots [i, i + n) on connected socket c with UDP GSO; a group the
+ * kernel refuses (EIO: no checksum offload on the route; EINVAL or
+ * EMSGSIZE: a segment above the path MTU) goes out one by one.  The
+ * number of slots sent (a prefix); errno tells why it stopped. */
+static size_t dp_send_gso(struct esp_dp *dp, struct dp_conn *c, size_t i,
+			  size_t n)
+{
+	size_t ng = dp_gso_group(dp, i, n), g = 0, sent = 0;
+
+	while (g < ng) {
+		int r = sendmmsg(c->s.fd, &dp->gmsgs[g], (unsigned)(ng - g), 0);
+
+		if (r > 0) {
+			for (int q = 0; q < r; q++, g++) {
+				sent += dp->gcount[g];
+				dp->st.udp_gso += dp->gcount[g] > 1;
+			}
+			continue;
+		}
+		if (dp->gcount[g] < 2 ||
+		    (errno != EIO && errno != EINVAL && errno != EMSGSIZE))
+			break;
+		dp->st.gso_fallbacks++;
+		if (errno == EIO)
+			c->no_gso = true;
+		size_t one = dp_send_run(c->s.fd, &dp->msgs[dp->gslot[g]],
+					 dp->gcount[g]);
+
+		sent += one;
+		if (one < dp->gcount[g])
+			break;
+		g++;
+	}
+	return sent;
+}
+
+/* Slots [i, i + n) on connected socket c: the number sent (a prefix). */
+static size_t dp_send_conn(struct esp_dp *dp, struct dp_conn *c, size_t i,
+			   size_t n)
+{
+	if (dp->udp_gso && !c->no_gso && n > 1)
+		return dp_send_gso(dp, c, i, n);
+	return dp_send_run(c->s.fd, &dp->msgs[i], n);
+}
+
 /* sendmmsg runs of consecutive packets for the same socket. */
 static void dp_flush(struct esp_dp *dp, size_t n, uint64_t now)
 {
@@ -171,14 +260,15 @@ static void dp_flush(struct esp_dp *dp, size_t n, uint64_t now)
 			j++;
 		if (c && c->s.fd != dp->tx_fd[i]) {	/* failed earlier */
 			sent = dp_fallback(dp, c, i, j);
-		} else {
+		} else if (!c) {
 			sent = dp_send_run(dp->tx_fd[i], &dp->msgs[i], j - i);
+		} else {
+			sent = dp_send_conn(dp, c, i, j - i);
 			/* ICMP errors show on connected sockets once
 			 * (reading clears them): retry, then fall back */
-			if (c && sent < j - i && dp_hard_err())
-				sent += dp_send_run(dp->tx_fd[i], &dp->msgs[i + sent],
-						    j - i - sent);
-			if (c && sent < j - i && dp_hard_err()) {
+			if (sent < j - i && dp_hard_err())
+				sent += dp_send_conn(dp, c, i + sent, j - i - sent);
+			if (sent < j - i && dp_hard_err()) {
 				dp_conn_fail(dp, c, now);
 				sent += dp_fallback(dp, c, i + sent, j);
 			}
@@ -190,6 +280,45 @@ static void dp_flush(struct esp_dp *dp, size_t n, uint64_t now)
 	}
 }
 
+/* One TUN read with its virtio_net_hdr in dp->tun_buf: split it (RFC
+ * 4301 5.1: each segment is looked up and checked on its own) into slots
+ * from k on, flushing when they are full.  The next free slot. */
+static size_t dp_tun_split(struct esp_dp *dp, size_t len, size_t k,
+			   uint64_t now)
+{
+	struct virtio_net_hdr vh;
+	struct esp_gso g;
+	size_t slen;
+
+	if (len < ESP_VNET_LEN) {
+		dp_drop(dp, ESP_DROP_OFFLOAD);
+		return k;
+	}
+	memcpy(&vh, dp->tun_buf, sizeof(vh));
+	if (esp_gso_start(&g, &vh, dp->tun_buf + ESP_VNET_LEN,
+			  len - ESP_VNET_LEN, DP_BUF)) {
+		dp_drop(dp, ESP_DROP_OFFLOAD);
+		return k;
+	}
+	dp->st.tun_gso += vh.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+	while ((slen = esp_gso_next(&g, dp->tx[k] + DP_HEADROOM)) > 0) {
+		if (dp_out_one(dp, dp->tx[k] + DP_HEADROOM, slen, k, now))
+			k++;
+		if (k == DP_SLOTS) {
+			dp_flush(dp, k, now);
+			k = 0;
+		}
+	}
+	return k;
+}
+
+static bool dp_read_err(struct esp_dp *dp)
+{
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		dp->st.tun_errors++;
+	return true;
+}
+
 /* One batch: up to DP_BATCH reads, one flush.  The number read. */
 static int dp_tun_batch(struct esp_dp *dp, uint64_t now)
 {
@@ -197,17 +326,22 @@ static int dp_tun_batch(struct esp_dp *dp, uint64_t now)
 	int n = 0;
 
 	for (int i = 0; i < DP_BATCH; i++) {
-		ssize_t len = read(dp->tun_fd, dp->tx[k] + DP_HEADROOM, DP_BUF);
+		ssize_t len;
 
-		if (len < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				dp->st.tun_errors++;
-			break;
+		if (dp->tun_vnet) {
+			len = read(dp->tun_fd, dp->tun_buf, sizeof(dp->tun_buf));
+			if (len < 0 && dp_read_err(dp))
+				break;
+			k = dp_tun_split(dp, (size_t)len, k, now);
+		} else {
+			len = read(dp->tun_fd, dp->tx[k] + DP_HEADROOM, DP_BUF);
+			if (len < 0 && dp_read_err(dp))
+				break;
+			if (dp_out_one(dp, dp->tx[k] + DP_HEADROOM, (size_t)len, k, now))
+				k++;
 		}
 		n++;
 		dp->st.tun_rx++;
-		if (dp_out_one(dp, dp->tx[k] + DP_HEADROOM, (size_t)len, k, now))
-			k++;
 	}
 	dp_flush(dp, k, now);
 	return n;
@@ -273,6 +407,77 @@ static void dp_follow_peer(struct esp_sa *sa, const uint8_t *buf,
 		sa->sa_remote = *remote;
 }
 
+static void dp_tun_put(struct esp_dp *dp, const uint8_t *buf, size_t len)
+{
+	if (write(dp->tun_fd, buf, len) < 0) {
+		dp->st.tun_errors++;
+		/* a GSO write the TUN refused is a malformed one of ours */
+		if (errno == EINVAL)
+			dp_drop(dp, ESP_DROP_OFFLOAD);
+	} else {
+		dp->st.tun_tx++;
+	}
+}
+
+static void dp_gro_flush(struct esp_dp *dp, struct esp_gro *it)
+{
+	dp->st.gro_writes += it->gr_nseg > 1;
+	dp_tun_put(dp, it->gr_buf, esp_gro_finish(it));
+}
+
+/* Write what a receive batch still holds. */
+static void dp_gro_flush_all(struct esp_dp *dp)
+{
+	for (size_t i = 0; i < DP_GRO_ITEMS; i++) {
+		if (dp->gro[i].gr_used)
+			dp_gro_flush(dp, &dp->gro[i]);
+	}
+}
+
+/*
+ * A decrypted packet (ESP_VNET_LEN bytes of room before pkt) to the TUN.
+ * With virtio_net_hdr, in-order TCP segments of one flow are coalesced
+ * into one GSO write (userspace GRO) until the receive batch ends; a
+ * packet of a flow that cannot join writes that flow's pending segments
+ * first, so no flow is reordered.
+ */
+static void dp_tun_out(struct esp_dp *dp, uint8_t *pkt, size_t len)
+{
+	struct esp_gro *slot = NULL;
+	bool cand;
+
+	if (!dp->tun_vnet) {
+		dp_tun_put(dp, pkt, len);
+		return;
+	}
+	cand = esp_gro_candidate(pkt, len);
+	for (size_t i = 0; i < DP_GRO_ITEMS; i++) {
+		struct esp_gro *it = &dp->gro[i];
+
+		if (!it->gr_used) {
+			slot = slot ? slot : it;
+			continue;
+		}
+		if (!esp_gro_same_flow(it, pkt, len))
+			continue;
+		if (cand && esp_gro_append(it, pkt, len))
+			return;
+		dp_gro_flush(dp, it);	/* at most one per flow */
+		slot = it;
+		break;
+	}
+	if (cand) {
+		if (!slot) {	/* all busy: write the oldest-started */
+			slot = &dp->gro[dp->gro_next++ % DP_GRO_ITEMS];
+			dp_gro_flush(dp, slot);
+		}
+		esp_gro_start(slot, pkt, len);
+		return;
+	}
+	memset(pkt - ESP_VNET_LEN, 0, ESP_VNET_LEN);	/* GSO_NONE */
+	dp_tun_put(dp, pkt - ESP_VNET_LEN, ESP_VNET_LEN + len);
+}
+
 static void dp_esp_in(struct esp_dp *dp, const uint8_t *buf, size_t len,
 		      const struct sockaddr_storage *remote)
 {
@@ -293,16 +498,14 @@ static void dp_esp_in(struct esp_dp *dp, const uint8_t *buf, size_t len,
 		dp_drop(dp, ESP_DROP_SPI);
 		return;
 	}
-	if (esp_decap(sa, buf, len, dp->inner, sizeof(dp->inner), &olen, &why)) {
+	if (esp_decap(sa, buf, len, dp->inner + ESP_VNET_LEN,
+		      sizeof(dp->inner) - ESP_VNET_LEN, &olen, &why)) {
 		dp_drop(dp, why);
 		return;
 	}
 	sa->sa_st.last_in_ms = dp_now(dp);
 	dp_follow_peer(sa, buf, remote);
-	if (write(dp->tun_fd, dp->inner, olen) < 0)
-		dp->st.tun_errors++;
-	else
-		dp->st.tun_tx++;
+	dp_tun_out(dp, dp->inner + ESP_VNET_LEN, olen);
 }
 
 static void dp_ike_in(struct esp_dp *dp, const struct sockaddr_storage *local,
@@ -392,15 +595,20 @@ int esp_dp_poll_udp(struct esp_dp *dp)
 
 	for (size_t i = 0; i < dp->nsocks; i++)
 		n += dp_poll_sock(&dp->socks[i]);
-	return n + dp_poll_conns(dp);
+	n += dp_poll_conns(dp);
+	dp_gro_flush_all(dp);
+	return n;
 }
 
 void dp_on_sock(void *arg, int fd, uint32_t events)
 {
+	struct dp_sock *s = arg;
+
 	(void)fd;
 	(void)events;
-	for (int r = 0; r < DP_DRAIN && dp_poll_sock(arg) == DP_BATCH; r++)
+	for (int r = 0; r < DP_DRAIN && dp_poll_sock(s) == DP_BATCH; r++)
 		;
+	dp_gro_flush_all(s->dp);
 }
 
 void dp_on_tun(void *arg, int fd, uint32_t events)

@@ -32,6 +32,12 @@ struct esp_dp_conf {
 	uint32_t tun_mtu;	/* 0 = 1400; set by the caller via nl_link_up */
 	int tun_fd;		/* >= 0: use this fd instead of opening a TUN
 				   (tests: one end of a SOCK_DGRAM socketpair) */
+	bool tun_vnet;		/* that fd carries a virtio_net_hdr in front
+				   of every packet (IFF_VNET_HDR) */
+	bool offload;		/* TUN offloads (IFF_VNET_HDR, TSO/USO
+				   super-packets split here, TCP segments
+				   coalesced on the way out), UDP GSO sends
+				   and UDP GRO receives for ESP-in-UDP */
 	uint16_t ike_port;	/* 0 = none; 500 normally */
 	uint16_t natt_port;	/* 4500; tests may ask for an ephemeral one
 				   with ESP_DP_EPHEMERAL */
@@ -50,6 +56,11 @@ struct esp_dp_stats {
 	uint64_t keepalives;		/* RFC 3948 2.3 NAT-keepalives */
 	uint64_t truncated;		/* datagrams larger than our buffers */
 	uint64_t tun_errors, send_errors;
+	uint64_t tun_gso;		/* super-packets read from the TUN */
+	uint64_t gro_writes;		/* coalesced TUN writes */
+	uint64_t udp_gso;		/* UDP_SEGMENT sends (>= 2 packets) */
+	uint64_t gso_fallbacks;		/* ... refused, sent one by one */
+	uint64_t udp_gro;		/* coalesced UDP reads split here */
 	uint64_t drops[ESP_DROP_MAX];	/* every SA's and the datapath's */
 };
 

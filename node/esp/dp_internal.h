@@ -8,15 +8,24 @@
 
 #include "esp/dp.h"
 #include "esp/io.h"
+#include "esp/offload.h"
 #include "esp/spd.h"
 
-#define DP_BATCH	32	/* packets per wake-up and per sendmmsg */
+#define DP_BATCH	32	/* reads per batch (TUN, recvmmsg) */
+#define DP_SLOTS	64	/* ESP packets per flush: a 64 KB TUN
+				   super-packet gives ~45 */
 #define DP_BUF		9216	/* larger datagrams count as truncated */
 #define DP_MAX_SOCKS	6
 #define DP_DRAIN	8	/* batches per wake-up at most */
 /* TUN packets are read to tx[k] + DP_HEADROOM, where an AEAD SA's
  * payload goes: encrypted in place */
 #define DP_HEADROOM	(ESP_HDR_LEN + 8)
+/* UDP GSO (UDP_SEGMENT): per sendmsg at most 64 segments (the kernel's
+ * UDP_MAX_SEGMENTS on older kernels) and an IP packet's 64 KB */
+#define DP_GSO_SEGS	64
+#define DP_GSO_BYTES	65000
+#define DP_GSO_CMSG	CMSG_SPACE(sizeof(uint16_t))
+#define DP_GRO_ITEMS	4	/* TCP flows coalesced at once */
 
 enum dp_kind { DP_IKE, DP_NATT, DP_RAW };
 
@@ -44,6 +53,7 @@ struct dp_conn {
 	struct dp_sock s;	/* first: the loop callback gets &s */
 	struct sockaddr_storage local, remote;
 	uint64_t used_ms;	/* last outbound packet / failure time */
+	bool no_gso;		/* UDP_SEGMENT failed with EIO: not again */
 	struct dp_conn *next;
 };
 
@@ -54,6 +64,8 @@ struct esp_dp {
 	void *ike_arg;
 	int tun_fd;
 	bool own_tun;
+	bool tun_vnet;		/* virtio_net_hdr on every TUN read/write */
+	bool udp_gso;		/* UDP_SEGMENT on the connected sockets */
 	uint16_t ike_port, natt_port;
 	struct dp_sock socks[DP_MAX_SOCKS];
 	size_t nsocks;
@@ -63,15 +75,25 @@ struct esp_dp {
 	size_t nconns;
 	uint64_t conn_gc_ms;
 	/* batch state, allocated once: nothing is allocated per packet */
-	struct mmsghdr msgs[DP_BATCH];
-	struct iovec iov[DP_BATCH];
-	struct sockaddr_storage addrs[DP_BATCH];
-	int tx_fd[DP_BATCH];
-	struct dp_conn *tx_conn[DP_BATCH];	/* NULL: the shared socket */
-	uint8_t cbuf[DP_BATCH][ESP_CMSG_SPACE];
+	struct mmsghdr msgs[DP_SLOTS];
+	struct iovec iov[DP_SLOTS];
+	struct sockaddr_storage addrs[DP_SLOTS];
+	int tx_fd[DP_SLOTS];
+	struct dp_conn *tx_conn[DP_SLOTS];	/* NULL: the shared socket */
+	uint8_t cbuf[DP_SLOTS][ESP_CMSG_SPACE];
 	uint8_t rx[DP_BATCH][DP_BUF];
-	uint8_t tx[DP_BATCH][DP_HEADROOM + DP_BUF + ESP_MAX_OVERHEAD];
-	uint8_t inner[DP_BUF + 64];
+	uint8_t tx[DP_SLOTS][DP_HEADROOM + DP_BUF + ESP_MAX_OVERHEAD];
+	/* UDP GSO: one message per run of equal-sized packets */
+	struct mmsghdr gmsgs[DP_SLOTS];
+	uint8_t gcbuf[DP_SLOTS][DP_GSO_CMSG];
+	uint16_t gslot[DP_SLOTS], gcount[DP_SLOTS];
+	/* TUN with virtio_net_hdr: reads of up to 64 KB, coalesced writes */
+	uint8_t tun_buf[ESP_VNET_LEN + ESP_GSO_MAX];
+	struct esp_gro gro[DP_GRO_ITEMS];
+	unsigned gro_next;
+	uint8_t gro_buf[DP_GRO_ITEMS][ESP_VNET_LEN + ESP_GSO_MAX];
+	/* decrypted packet, after room for a virtio_net_hdr */
+	uint8_t inner[ESP_VNET_LEN + DP_BUF + 64];
 };
 
 /* conn.c: the connected socket for sa's (local, remote), or NULL (use

@@ -83,11 +83,16 @@ int esp_dp_new(struct loop *loop, const struct esp_dp_conf *c,
 	dp->ike_rx = c->ike_rx;
 	dp->ike_arg = c->ike_arg;
 	dp->tun_fd = c->tun_fd;
+	dp->tun_vnet = c->tun_vnet;
 	if (c->tun_fd < 0) {
+		dp->tun_vnet = c->offload;
 		dp->tun_fd = esp_tun_open(c->tun_name[0] ? c->tun_name : "hike0",
-					  name);
+					  name, &dp->tun_vnet);
 		dp->own_tun = true;
 	}
+	dp->udp_gso = c->offload;
+	for (size_t i = 0; i < DP_GRO_ITEMS; i++)
+		dp->gro[i].gr_buf = dp->gro_buf[i];
 	rc = dp->tun_fd < 0 ? dp->tun_fd : esp_spd_new(&dp->spd);
 	if (rc == 0)
 		rc = dp_open_socks(dp, c);

@@ -66,6 +66,8 @@ enum esp_drop {
 	ESP_DROP_NOPOLICY,	/* outbound: no SA covers the packet */
 	ESP_DROP_SEQ_LIMIT,	/* outbound: counter at the replicated limit,
 				   waiting for the cluster to confirm more */
+	ESP_DROP_OFFLOAD,	/* TUN offload: malformed virtio_net_hdr or
+				   super-packet, failed GSO write */
 	ESP_DROP_MAX
 };
 

@@ -28,6 +28,7 @@ static const char *const esp_drop_names[ESP_DROP_MAX] = {
 	[ESP_DROP_CRYPTO] = "crypto",
 	[ESP_DROP_NOPOLICY] = "no-policy",
 	[ESP_DROP_SEQ_LIMIT] = "seq-unsynced",
+	[ESP_DROP_OFFLOAD] = "offload",
 };
 
 const char *esp_drop_name(unsigned v)

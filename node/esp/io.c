@@ -1,17 +1,42 @@
 /* TUN and socket set-up, pktinfo control messages; see io.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <netinet/udp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "esp/io.h"
 
-int esp_tun_open(const char *name, char actual[16])
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20	/* Linux 6.2 */
+#define TUN_F_USO6	0x40
+#endif
+
+/* IFF_VNET_HDR: every read and write carries a virtio_net_hdr; with
+ * checksum and TSO (and, where the kernel has it, USO) offloads a read
+ * may return a TCP or UDP super-packet of up to 64 KB.  false when the
+ * kernel refuses the header size. */
+static bool esp_tun_offload(int fd)
+{
+	int hsz = (int)sizeof(struct virtio_net_hdr);
+	unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hsz) < 0)
+		return false;
+	if (ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6) < 0 &&
+	    ioctl(fd, TUNSETOFFLOAD, tso) < 0)
+		ioctl(fd, TUNSETOFFLOAD, 0);	/* headers, no super-packets */
+	return true;
+}
+
+int esp_tun_open(const char *name, char actual[16], bool *vnet)
 {
 	struct ifreq ifr;
 	int fd, rc;
@@ -23,12 +48,17 @@ int esp_tun_open(const char *name, char actual[16])
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	/* IFF_NO_PI: bare IP packets, the version nibble tells the family */
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (*vnet ? IFF_VNET_HDR : 0);
 	strcpy(ifr.ifr_name, name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		rc = -errno;
 		close(fd);
 		return rc;
+	}
+	if (*vnet && !esp_tun_offload(fd)) {
+		close(fd);	/* the flag is set for good: start over */
+		*vnet = false;
+		return esp_tun_open(name, actual, vnet);
 	}
 	memcpy(actual, ifr.ifr_name, IFNAMSIZ);
 	actual[IFNAMSIZ - 1] = '\0';

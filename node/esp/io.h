@@ -2,12 +2,15 @@
 #ifndef HIKE_ESP_IO_H
 #define HIKE_ESP_IO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 /* Open /dev/net/tun as name (IFF_TUN | IFF_NO_PI), non-blocking; the
- * kernel's name for it goes to actual.  fd or -errno. */
-int esp_tun_open(const char *name, char actual[16]);
+ * kernel's name for it goes to actual.  With *vnet also IFF_VNET_HDR and
+ * the TSO/USO offloads; *vnet is cleared when the kernel refuses them.
+ * fd or -errno. */
+int esp_tun_open(const char *name, char actual[16], bool *vnet);
 
 /* A non-blocking UDP socket on the wildcard address of family, port
  * (0 = ephemeral; *bound gets the port), receiving the local address of

@@ -19,7 +19,9 @@
 # Knobs: HIKE_BUILD (default build), SUITES, DIRS, SECONDS_PER_RUN,
 # ROUNDS (each round runs hiked then charon; more rounds average out a
 # busy machine), PERF=1, KEEP=1 (keep the work dir: logs, iperf3 JSON,
-# perf.data).
+# perf.data), OFFLOAD=0 (hiked with esp.offload: false, the datapath
+# without TUN/UDP segmentation offloads, for an A/B).  After hiked's runs
+# its esp.* counters and non-zero drops are printed.
 . "$(dirname "$0")/../netns/lib.sh"
 
 SUITES=${SUITES:-aes256gcm16}
@@ -64,6 +66,8 @@ connections:
     local_ts: [203.0.113.0/25]
     remote_ts: [203.0.113.128/25]
     dpd_delay: 0
+esp:
+  offload: $([ "${OFFLOAD:-1}" = 0 ] && echo false || echo true)
 Y
 
 start_hiked() {
@@ -137,6 +141,9 @@ for round in $(seq "$ROUNDS"); do
 		run_one hiked "$s" "$d" | tee -a "$results" | sed 's/^/# /'
 	done; done
 	lab_log "hiked RSS at the end: $(awk '/VmRSS/ { print $2, $3 }' "/proc/$RESP_PID/status")"
+	lab_log "hiked counters: $(lab_hikectl r --json status 2>/dev/null |
+		jq -c '.counters | with_entries(select((.key | startswith("esp.")) or
+			((.key | startswith("drop")) and .value > 0)))')"
 	stop_hiked
 	start_charon_r
 	for s in $SUITES; do for d in $DIRS; do
