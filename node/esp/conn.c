@@ -96,7 +96,8 @@ struct dp_conn *dp_conn_get(struct esp_dp *dp, const struct esp_sa *sa,
 			return NULL;
 		c->s = (struct dp_sock){ .dp = dp, .fd = -1,
 					 .family = sa->sa_remote.ss_family,
-					 .kind = DP_NATT, .port = dp->natt_port };
+					 .kind = DP_NATT, .port = dp->natt_port,
+					 .gro = dp->udp_gro };
 		c->local = sa->sa_local;
 		c->remote = sa->sa_remote;
 		c->next = dp->conns[h];
@@ -104,7 +105,7 @@ struct dp_conn *dp_conn_get(struct esp_dp *dp, const struct esp_sa *sa,
 		dp->nconns++;
 	}
 	c->used_ms = now;
-	fd = esp_udp_connect(&c->local, dp->natt_port, &c->remote);
+	fd = esp_udp_connect(&c->local, dp->natt_port, &c->remote, dp->udp_gro);
 	if (fd < 0)
 		return NULL;
 	c->s.fd = fd;

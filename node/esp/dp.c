@@ -533,6 +533,25 @@ static void dp_natt_in(struct esp_dp *dp, const struct sockaddr_storage *local,
 	dp_esp_in(dp, buf, len, remote);
 }
 
+/* A UDP_GRO read holds datagrams of one flow of seg bytes each (the last
+ * may be shorter): each is demuxed on its own, so an IKE message or a
+ * keepalive among ESP packets still goes its way. */
+static void dp_natt_gro(struct esp_dp *dp, struct msghdr *m,
+			const struct sockaddr_storage *local,
+			const uint8_t *buf, size_t len)
+{
+	size_t seg = esp_cmsg_gro(m);
+
+	if (seg == 0 || seg >= len) {
+		dp_natt_in(dp, local, m->msg_name, buf, len);
+		return;
+	}
+	dp->st.udp_gro++;
+	for (size_t off = 0; off < len; off += seg)
+		dp_natt_in(dp, local, m->msg_name, buf + off,
+			   len - off < seg ? len - off : seg);
+}
+
 static void dp_dispatch(struct dp_sock *s, struct msghdr *m, size_t len)
 {
 	struct esp_dp *dp = s->dp;
@@ -550,7 +569,7 @@ static void dp_dispatch(struct dp_sock *s, struct msghdr *m, size_t len)
 		dp_ike_in(dp, &local, m->msg_name, buf, len);
 		break;
 	case DP_NATT:
-		dp_natt_in(dp, &local, m->msg_name, buf, len);
+		dp_natt_gro(dp, m, &local, buf, len);
 		break;
 	case DP_RAW:
 		/* raw IPv4 sockets hand over the IP header too */
@@ -572,7 +591,8 @@ int dp_poll_sock(struct dp_sock *s)
 	for (int i = 0; i < DP_BATCH; i++) {
 		struct msghdr *h = &dp->msgs[i].msg_hdr;
 
-		dp->iov[i] = (struct iovec){ dp->rx[i], sizeof(dp->rx[i]) };
+		dp->iov[i] = (struct iovec){ dp->rx[i],
+					     s->gro ? sizeof(dp->rx[i]) : DP_BUF };
 		memset(h, 0, sizeof(*h));
 		h->msg_name = &dp->addrs[i];
 		h->msg_namelen = sizeof(dp->addrs[i]);

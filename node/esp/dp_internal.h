@@ -34,6 +34,7 @@ struct dp_sock {
 	int fd, family;
 	enum dp_kind kind;
 	uint16_t port;
+	bool gro;		/* UDP_GRO: reads of up to 64 KB */
 };
 
 /*
@@ -66,6 +67,7 @@ struct esp_dp {
 	bool own_tun;
 	bool tun_vnet;		/* virtio_net_hdr on every TUN read/write */
 	bool udp_gso;		/* UDP_SEGMENT on the connected sockets */
+	bool udp_gro;		/* UDP_GRO on the ESP-in-UDP sockets */
 	uint16_t ike_port, natt_port;
 	struct dp_sock socks[DP_MAX_SOCKS];
 	size_t nsocks;
@@ -81,7 +83,9 @@ struct esp_dp {
 	int tx_fd[DP_SLOTS];
 	struct dp_conn *tx_conn[DP_SLOTS];	/* NULL: the shared socket */
 	uint8_t cbuf[DP_SLOTS][ESP_CMSG_SPACE];
-	uint8_t rx[DP_BATCH][DP_BUF];
+	/* 64 KB each for UDP GRO reads; pages a read never reaches are
+	 * never touched (the struct is calloc'ed: fresh zero pages) */
+	uint8_t rx[DP_BATCH][ESP_GSO_MAX];
 	uint8_t tx[DP_SLOTS][DP_HEADROOM + DP_BUF + ESP_MAX_OVERHEAD];
 	/* UDP GSO: one message per run of equal-sized packets */
 	struct mmsghdr gmsgs[DP_SLOTS];

@@ -21,11 +21,13 @@ static int dp_add_sock(struct esp_dp *dp, int family, enum dp_kind kind,
 	if (kind == DP_RAW)
 		fd = esp_raw_open(family);
 	else
-		fd = esp_udp_open(family, port == ESP_DP_EPHEMERAL ? 0 : port, &bound);
+		fd = esp_udp_open(family, port == ESP_DP_EPHEMERAL ? 0 : port, &bound,
+				  kind == DP_NATT && dp->udp_gro);
 	if (fd < 0)
 		return fd;
 	*s = (struct dp_sock){ .dp = dp, .fd = fd, .family = family,
-			       .kind = kind, .port = bound };
+			       .kind = kind, .port = bound,
+			       .gro = kind == DP_NATT && dp->udp_gro };
 	dp->nsocks++;
 	if (kind == DP_NATT)
 		dp->natt_port = bound;
@@ -91,6 +93,7 @@ int esp_dp_new(struct loop *loop, const struct esp_dp_conf *c,
 		dp->own_tun = true;
 	}
 	dp->udp_gso = c->offload;
+	dp->udp_gro = c->offload;
 	for (size_t i = 0; i < DP_GRO_ITEMS; i++)
 		dp->gro[i].gr_buf = dp->gro_buf[i];
 	rc = dp->tun_fd < 0 ? dp->tun_fd : esp_spd_new(&dp->spd);

@@ -15,40 +15,34 @@
 uint16_t esp_csum_add(const void *p, size_t n, uint32_t sum)
 {
 	const uint8_t *b = p;
-	uint64_t s = 0, v;
+	uint64_t s0 = 0, s1 = 0, s;
+	uint32_t w[4];
 	uint16_t t = 0;
 
 	/* RFC 1071 1.2: the sum does not depend on byte order, so add
-	 * native words (8 bytes at a time) and swap once at the end */
-	for (; n >= 8; b += 8, n -= 8) {
-		memcpy(&v, b, 8);
-		s += v;
-		s += s < v;
+	 * native 32-bit words into 64-bit sums (no carry to handle below
+	 * 2^32 words: no branch, two chains) and swap once at the end */
+	for (; n >= 16; b += 16, n -= 16) {
+		memcpy(w, b, 16);
+		s0 += (uint64_t)w[0] + w[2];
+		s1 += (uint64_t)w[1] + w[3];
 	}
-	if (n >= 4) {
-		uint32_t w;
-
-		memcpy(&w, b, 4);
-		s += w;
-		s += s < w;
-		b += 4;
-		n -= 4;
+	for (; n >= 4; b += 4, n -= 4) {
+		memcpy(w, b, 4);
+		s0 += w[0];
 	}
 	if (n >= 2) {
 		memcpy(&t, b, 2);
-		s += t;
-		s += s < t;
+		s1 += t;
 		b += 2;
 		n -= 2;
 	}
 	if (n) {		/* odd tail: padded with a zero byte */
 		t = 0;
 		memcpy(&t, b, 1);
-		s += t;
-		s += s < t;
+		s1 += t;
 	}
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s0 & 0xffffffffu) + (s0 >> 32) + (s1 & 0xffffffffu) + (s1 >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);

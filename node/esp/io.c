@@ -76,7 +76,8 @@ static int esp_sock_fail(int fd)
 /* A non-blocking UDP socket of family with pktinfo, a large receive
  * queue and SO_REUSEADDR, bound to ss (whose port is set to port).  fd or
  * -errno. */
-static int esp_udp_bound(int family, struct sockaddr_storage *ss, uint16_t port)
+static int esp_udp_bound(int family, struct sockaddr_storage *ss, uint16_t port,
+			 bool gro)
 {
 	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
 					  sizeof(struct sockaddr_in6);
@@ -101,19 +102,21 @@ static int esp_udp_bound(int family, struct sockaddr_storage *ss, uint16_t port)
 	 * which hiked has -- else take what the sysctl allows */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (gro)	/* Linux 5.0; without it reads stay one datagram */
+		setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)ss, sl))
 		return esp_sock_fail(fd);
 	return fd;
 }
 
-int esp_udp_open(int family, uint16_t port, uint16_t *bound)
+int esp_udp_open(int family, uint16_t port, uint16_t *bound, bool gro)
 {
 	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
 	socklen_t sl = sizeof(ss);
 	/* the wildcard: a virtual IP can arrive after we bound, and pktinfo
 	 * tells which address the peer used */
-	int fd = esp_udp_bound(family, &ss, port);
+	int fd = esp_udp_bound(family, &ss, port, gro);
 
 	if (fd < 0)
 		return fd;
@@ -125,7 +128,7 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound)
 }
 
 int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
-		    const struct sockaddr_storage *remote)
+		    const struct sockaddr_storage *remote, bool gro)
 {
 	int family = local->ss_family, fd;
 	struct sockaddr_storage ss = *local;
@@ -136,7 +139,7 @@ int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
 	    (family != AF_INET && family != AF_INET6))
 		return -EAFNOSUPPORT;
 	/* the peer's datagrams now arrive here (the best-matching socket) */
-	fd = esp_udp_bound(family, &ss, port);
+	fd = esp_udp_bound(family, &ss, port, gro);
 	if (fd < 0)
 		return fd;
 	if (connect(fd, (const struct sockaddr *)remote, sl))
@@ -188,6 +191,20 @@ int esp_cmsg_local(struct msghdr *m, int family, uint16_t port,
 		}
 	}
 	return -ENOENT;
+}
+
+size_t esp_cmsg_gro(struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	}
+	return 0;
 }
 
 void esp_cmsg_src(struct msghdr *m, const struct sockaddr_storage *local,

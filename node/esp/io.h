@@ -15,7 +15,7 @@ int esp_tun_open(const char *name, char actual[16], bool *vnet);
 /* A non-blocking UDP socket on the wildcard address of family, port
  * (0 = ephemeral; *bound gets the port), receiving the local address of
  * each datagram (IP_PKTINFO / IPV6_RECVPKTINFO).  fd or -errno. */
-int esp_udp_open(int family, uint16_t port, uint16_t *bound);
+int esp_udp_open(int family, uint16_t port, uint16_t *bound, bool gro);
 
 /* A non-blocking UDP socket bound to local's address and port (next to
  * the wildcard socket of esp_udp_open: both have SO_REUSEADDR) and
@@ -23,7 +23,10 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound);
  * The peer's datagrams to local then arrive on it (pktinfo on).  fd or
  * -errno. */
 int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
-		    const struct sockaddr_storage *remote);
+		    const struct sockaddr_storage *remote, bool gro);
+/* gro (both): UDP_GRO on, so that a read may return a run of datagrams
+ * of one flow coalesced by the kernel (esp_cmsg_gro() gives their size);
+ * silently off where the kernel lacks it. */
 
 /* A raw IPPROTO_ESP socket (IPv4 delivers the IP header too). */
 int esp_raw_open(int family);
@@ -33,9 +36,12 @@ int esp_raw_open(int family);
 int esp_cmsg_local(struct msghdr *m, int family, uint16_t port,
 		   struct sockaddr_storage *local);
 
+/* The UDP_GRO segment size of a received datagram, or 0 (one datagram). */
+size_t esp_cmsg_gro(struct msghdr *m);
+
 /* Add a pktinfo control message asking the kernel to send from local's
  * address (skipped for the wildcard).  cbuf must hold ESP_CMSG_SPACE. */
-#define ESP_CMSG_SPACE 64
+#define ESP_CMSG_SPACE 96	/* pktinfo + UDP_GRO */
 void esp_cmsg_src(struct msghdr *m, const struct sockaddr_storage *local,
 		  uint8_t *cbuf);
 
