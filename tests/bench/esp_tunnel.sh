@@ -21,7 +21,10 @@
 # busy machine), PERF=1, KEEP=1 (keep the work dir: logs, iperf3 JSON,
 # perf.data), OFFLOAD=0 (hiked with esp.offload: false, the datapath
 # without TUN/UDP segmentation offloads, for an A/B).  After hiked's runs
-# its esp.* counters and non-zero drops are printed.
+# its esp.* counters and non-zero drops are printed.  VETH_GRO=1: GRO
+# (veth NAPI) on r's eth0, where ESP from the initiator arrives -- for
+# both responders alike; only a socket with UDP_GRO (hiked's) then gets
+# coalesced ESP datagrams.
 . "$(dirname "$0")/../netns/lib.sh"
 
 SUITES=${SUITES:-aes256gcm16}
@@ -41,6 +44,10 @@ lab_link hi eth0 203.0.113.130/25 i in0 203.0.113.129/25
 lab_link i eth0 192.0.2.50/24 r eth0 192.0.2.10/24
 lab_link r in0 203.0.113.1/25 hr eth0 203.0.113.2/25
 lab_router i; lab_router r
+if [ "${VETH_GRO:-0}" = 1 ]; then
+	lab_exec r ethtool -K eth0 gro on >/dev/null 2>&1 ||
+		lab_die "VETH_GRO=1: ethtool -K eth0 gro on failed in r (apt-get install ethtool)"
+fi
 lab_route hi default 203.0.113.129
 lab_route hr default 203.0.113.1
 
@@ -153,7 +160,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo
-echo "ESP through the tunnel: iperf3 TCP ${T} s, strongSwan 5.9.8 initiator (kernel-libipsec), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ESP through the tunnel: iperf3 TCP ${T} s, strongSwan 5.9.8 initiator (kernel-libipsec), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg), hiked esp.offload=$([ "${OFFLOAD:-1}" = 0 ] && echo off || echo on), veth GRO in r: $([ "${VETH_GRO:-0}" = 1 ] && echo on || echo off)"
 echo "responder CPU = utime+stime of the responder process (all threads); CPU-s/GB = responder CPU seconds per 10^9 bytes received by iperf3"
 printf '%-18s %-5s | %12s %10s | %12s %10s | %s\n' suite dir "hiked Mbit/s" "CPU-s/GB" "charon Mbit/s" "CPU-s/GB" "hiked/charon CPU per byte"
 for s in $SUITES; do for d in $DIRS; do
