@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/notify.h"
+#include "sa/sa.h"
 #include "core/workers.h"
 
 #define HIKED_VERSION "0.1.0"
@@ -143,7 +144,7 @@ static void hiked_reload(struct hiked *d)
 	} else {
 		h->conf = nc;
 		hiked_conf_swapped(h, old);
-		conf_free(old);
+		sa_conf_release(h, old);	/* now, or after work in flight */
 		hiked_apply_log(d);
 		counters_inc(h->counters, CNT_CONF_RELOADED);
 		log_info(&h->log, "config reloaded: %zu connections", nc->nconns);
@@ -286,8 +287,11 @@ static void hiked_teardown(struct hiked *d)
 {
 	struct hike *h = &d->h;
 
+	/* first: cancelled jobs' callbacks still find the SA tables; and
+	 * before the loop, which may hold a post of theirs */
+	workers_free(h->workers);
+	h->workers = NULL;
 	hiked_stop_subsystems(h);
-	workers_free(h->workers);	/* before the loop: it may hold a post */
 	loop_timer_free(d->watchdog);
 	loop_free(h->loop);
 	counters_free(h->counters);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/auth_sig.h"
 #include "sa/sa.h"
 
 struct conf_conn;
@@ -20,11 +21,27 @@ int ike_cert_verify_peer(struct hike *h, const struct ike_sa *sa,
 			 const struct conf_conn *conn, const struct ike_msg *m);
 int ike_cert_our_id(struct hike *h, const struct conf_conn *conn,
 		    struct conf_id *id);
-/* Our AUTH (auth must hold AUTH_SIG_MAX bytes). */
-int ike_cert_sign(struct hike *h, const struct ike_sa *sa,
-		  const struct conf_conn *conn, const uint8_t *id_raw,
-		  size_t id_len, uint8_t *auth, size_t *auth_len,
-		  uint8_t *method);
+/*
+ * Our AUTH, in two halves so that the private-key operation can run on a
+ * worker: _prepare (loop thread) copies the signed octets (RFC 7296 2.15)
+ * and takes a reference to the key; _run touches nothing but the job;
+ * _clear wipes it.  auth/auth_len/method hold the result.
+ */
+struct cert_sign_job {
+	EVP_PKEY *key;
+	uint8_t method;
+	enum auth_sig_kind kind;
+	uint8_t *octets;		/* RealMessage2 | Ni | prf(SK_pr, IDr') */
+	size_t octets_len, span[3];
+	uint8_t auth[AUTH_SIG_MAX];
+	size_t auth_len;
+	int rc;
+};
+int ike_cert_sign_prepare(struct hike *h, const struct ike_sa *sa,
+			  const struct conf_conn *conn, const uint8_t *id_raw,
+			  size_t id_len, struct cert_sign_job *j);
+void ike_cert_sign_run(struct cert_sign_job *j);
+void ike_cert_sign_clear(struct cert_sign_job *j);
 int ike_cert_add_chain(struct hike *h, const struct conf_conn *conn,
 		       const struct ike_msg *req, struct ike_msg *resp);
 void sa_creds_free(struct ike_sa_table *t);

@@ -21,6 +21,7 @@
 #include "sa/cert_auth.h"
 #include "sa/exchange.h"
 #include "sa/pool.h"
+#include "sa/table.h"
 #include "sa/ts.h"
 
 #define ID_RAW_MAX	(4 + CONF_MAX_ID)
@@ -39,6 +40,13 @@ struct auth_ctx {
 	uint8_t auth_method;
 	uint8_t cp_addr[17];		/* CP reply: address (+ prefix) */
 	struct conf_id our_id;
+	/* public-key AUTH: signed on a worker, answered when it is done */
+	struct cert_sign_job job;
+	uint64_t spi, serial, conf_gen;	/* to find the SA again */
+	uint32_t msgid;
+	struct sockaddr_storage local, remote;
+	bool initial_contact;
+	uint16_t peer_method;
 };
 
 /* RFC 7296 3.5: ID payload body = type, 3 reserved, data. */
@@ -77,10 +85,10 @@ static bool peer_auth_ok(const struct auth_ctx *a)
 	return ok;
 }
 
+/* Our ID and, for a PSK, our AUTH; a signature is made later (sign_*). */
 static int our_auth(struct auth_ctx *a)
 {
 	const struct ike_sa *sa = a->sa;
-
 	int rc;
 
 	if (a->conn->local_auth == CONF_AUTH_PUBKEY) {
@@ -88,10 +96,8 @@ static int our_auth(struct auth_ctx *a)
 		if (rc)
 			return rc;
 		a->idr_raw_len = id_raw(&a->our_id, a->idr_raw);
-		a->auth_len = sizeof(a->auth);
-		return ike_cert_sign(a->h, sa, a->conn, a->idr_raw,
-				     a->idr_raw_len, a->auth, &a->auth_len,
-				     &a->auth_method);
+		return ike_cert_sign_prepare(a->h, sa, a->conn, a->idr_raw,
+					     a->idr_raw_len, &a->job);
 	}
 	a->auth_method = IKE_AUTH_PSK;
 	conn_local_id(a->conn, sa, &a->our_id);
@@ -273,44 +279,139 @@ static void auth_failed(struct hike *h, struct ike_sa *sa,
 		ike_sa_log(h, sa, LOG_ERR_, "IKE_AUTH: could not answer");
 }
 
+static void auth_ctx_free(struct auth_ctx *a)
+{
+	sa_update_free(a->h, a->u);
+	free(a->resp);
+	ike_cert_sign_clear(&a->job);
+	OPENSSL_cleanse(a, sizeof(*a));
+	free(a);
+}
+
+/* Everything staged: answer, replicate; INITIAL_CONTACT after it. */
+static int auth_answer(struct auth_ctx *a, const struct ike_rx *rx)
+{
+	struct hike *h = a->h;
+	struct ike_sa *sa = a->sa;
+	int rc;
+
+	ike_sa_log(h, sa, LOG_INFO_, "IKE_AUTH: peer authenticated (%s), "
+		   "connection %s", ike_auth_method_name(a->peer_method),
+		   a->conn->name);
+	rc = ike_sa_answer(h, sa, rx, a->resp, &a->u);
+	/* after ours: the deletes replicate behind the new SA */
+	if (!rc && a->initial_contact)
+		ike_sa_initial_contact(h, sa);
+	return rc;
+}
+
+/* Worker: the private-key operation, nothing else. */
+static void sign_work(void *arg)
+{
+	struct auth_ctx *a = arg;
+
+	ike_cert_sign_run(&a->job);
+}
+
+/* Loop: the SA may have gone (half-open timeout) or the configuration
+ * been replaced (the response points at its certificates) meanwhile:
+ * then drop it all; the peer's retransmission starts afresh. */
+static void sign_done(void *arg, int status)
+{
+	struct auth_ctx *a = arg;
+	struct hike *h = a->h;
+	struct ike_sa *sa = ike_sa_find(h, a->spi);
+	struct ike_msg hdr_only = { .hdr.msgid = a->msgid };
+	struct ike_rx rx = { .local = &a->local, .remote = &a->remote,
+			     .msg = &hdr_only };
+	int rc = status ? status : a->job.rc;
+
+	if (!sa || sa->sa_serial != a->serial) {
+		a->u->ike = NULL;	/* gone: nothing of it to touch */
+		auth_ctx_free(a);
+		return;
+	}
+	sa->sa_flags &= ~IKE_SA_F_BUSY;
+	if (!rc && h->ike_sas->conf_gen != a->conf_gen)
+		rc = -ESTALE;
+	if (!rc) {
+		memcpy(a->auth, a->job.auth, a->job.auth_len);
+		a->auth_len = a->job.auth_len;
+		a->resp->auth.method = a->job.method;
+		a->resp->auth.len = a->auth_len;
+		rc = auth_answer(a, &rx);
+	}
+	if (rc)
+		ike_sa_log(h, sa, LOG_ERR_, "IKE_AUTH: failed: %d%s", rc,
+			   rc == -ESTALE ? " (configuration reloaded meanwhile; "
+			   "the peer's retransmission is answered afresh)" : "");
+	auth_ctx_free(a);
+}
+
+/* Sign on a worker; the SA stays BUSY (retransmissions dropped) until
+ * sign_done. */
+static int sign_offload(struct auth_ctx *a, const struct ike_rx *rx)
+{
+	struct ike_sa *sa = a->sa;
+	int rc;
+
+	a->spi = ike_sa_our_spi(sa);
+	a->serial = sa->sa_serial;
+	a->conf_gen = a->h->ike_sas->conf_gen;
+	a->msgid = rx->msg->hdr.msgid;
+	a->local = *rx->local;
+	a->remote = *rx->remote;
+	a->rx = NULL;		/* not valid after we return */
+	sa->sa_flags |= IKE_SA_F_BUSY;
+	rc = sa_offload(a->h, sign_work, sign_done, a);
+	if (rc)
+		sa->sa_flags &= ~IKE_SA_F_BUSY;
+	return rc;
+}
+
 void ike_auth_rx(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx)
 {
 	const struct ike_msg *m = rx->msg;
-	struct auth_ctx a = { .h = h, .sa = sa, .rx = rx };
+	struct auth_ctx *a = calloc(1, sizeof(*a));
 	int rc = -ENOMEM;
 
-	a.conn = conn_find_auth(h, sa, &m->idi,
-				m->count_enc[IKE_PL_IDR] ? &m->idr : NULL);
-	if (!a.conn) {
+	if (!a) {
+		ike_sa_log(h, sa, LOG_ERR_, "IKE_AUTH: out of memory");
+		return;
+	}
+	*a = (struct auth_ctx){ .h = h, .sa = sa, .rx = rx,
+		.peer_method = m->auth.method,
+		.initial_contact = ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL };
+	a->conn = conn_find_auth(h, sa, &m->idi,
+				 m->count_enc[IKE_PL_IDR] ? &m->idr : NULL);
+	if (!a->conn) {
 		auth_failed(h, sa, rx, "no connection for this identity");
-		return;
+		goto out_free;
 	}
-	if (!peer_auth_ok(&a)) {
+	if (!peer_auth_ok(a)) {
 		auth_failed(h, sa, rx, "peer AUTH does not verify");
-		return;
+		goto out_free;
 	}
-	a.resp = malloc(sizeof(*a.resp));
-	a.u = sa_update_new(SA_UPD_IKE_SA_UPDATE, sa);
-	if (!a.resp || !a.u)
+	a->resp = malloc(sizeof(*a->resp));
+	a->u = sa_update_new(SA_UPD_IKE_SA_UPDATE, sa);
+	if (!a->resp || !a->u)
 		goto out;
-	a.u->conn = a.conn;	/* for a lease release on failure */
-	rc = our_auth(&a);
+	a->u->conn = a->conn;	/* for a lease release on failure */
+	rc = our_auth(a);
 	if (!rc)
-		rc = build_response(&a);
-	if (!rc) {
-		stage_established(&a);
-		ike_sa_log(h, sa, LOG_INFO_, "IKE_AUTH: peer authenticated "
-			   "(%s), connection %s", ike_auth_method_name(m->auth.method),
-			   a.conn->name);
-		rc = ike_sa_answer(h, sa, rx, a.resp, &a.u);
-		/* after ours: the deletes replicate behind the new SA */
-		if (!rc && ike_msg_notify(m, IKE_N_INITIAL_CONTACT))
-			ike_sa_initial_contact(h, sa);
+		rc = build_response(a);
+	if (!rc)
+		stage_established(a);
+	if (!rc && a->conn->local_auth == CONF_AUTH_PUBKEY) {
+		rc = sign_offload(a, rx);
+		if (!rc)
+			return;		/* sign_done() goes on */
+	} else if (!rc) {
+		rc = auth_answer(a, rx);
 	}
 out:
 	if (rc)
 		ike_sa_log(h, sa, LOG_ERR_, "IKE_AUTH: failed: %d", rc);
-	sa_update_free(h, a.u);
-	free(a.resp);
-	OPENSSL_cleanse(a.auth, sizeof(a.auth));
+out_free:
+	auth_ctx_free(a);
 }

@@ -148,35 +148,73 @@ int ike_cert_our_id(struct hike *h, const struct conf_conn *conn,
 	return rc;
 }
 
-int ike_cert_sign(struct hike *h, const struct ike_sa *sa,
-		  const struct conf_conn *conn, const uint8_t *id_raw,
-		  size_t id_len, uint8_t *auth, size_t *auth_len,
-		  uint8_t *method)
+int ike_cert_sign_prepare(struct hike *h, const struct ike_sa *sa,
+			  const struct conf_conn *conn, const uint8_t *id_raw,
+			  size_t id_len, struct cert_sign_job *j)
 {
 	struct sa_cred *c = creds_get(h, conn);
-	enum auth_sig_kind kind;
 	uint8_t macid[PRF_MAX_LEN];
 	struct crypto_span in[3];
 	EVP_PKEY *key;
-	int rc;
+	size_t off = 0;
+	int rc, i;
 
+	memset(j, 0, sizeof(*j));
 	if (!c || !c->cred)
 		return -ENOENT;
 	key = cert_cred_key(c->cred);
-	rc = cert_key_auth(key, method, &kind);
+	rc = cert_key_auth(key, &j->method, &j->kind);
 	if (rc)
 		return rc;
 	/* RFC 7427 4: method 14 once the peer announced its hashes */
 	if (sa->sa_flags & IKE_SA_F_SIG_HASH)
-		*method = IKE_AUTH_DIGITAL_SIG;
+		j->method = IKE_AUTH_DIGITAL_SIG;
 	rc = signed_octets(sa->sa_suite.prf, sa->sa_msg2, sa->sa_msg2_len,
 			   sa->sa_ni, sa->sa_ni_len, sa->sa_keys.sk_pr,
 			   sa->sa_keys.p_len, id_raw, id_len, macid, in);
-	if (!rc)
-		rc = auth_sig_sign(key, *method, kind, IKE_HASH_SHA2_256, in, 3,
-				   auth, auth_len);
+	if (!rc) {
+		j->octets_len = in[0].n + in[1].n + in[2].n;
+		j->octets = malloc(j->octets_len);
+		rc = j->octets ? 0 : -ENOMEM;
+	}
+	for (i = 0; !rc && i < 3; i++) {
+		memcpy(j->octets + off, in[i].p, in[i].n);
+		j->span[i] = in[i].n;
+		off += in[i].n;
+	}
+	/* a reference of the job's own: a reload may free the credential
+	 * while a worker signs */
+	if (!rc && EVP_PKEY_up_ref(key) == 1)
+		j->key = key;
+	else if (!rc)
+		rc = -ENOMEM;
 	OPENSSL_cleanse(macid, sizeof(macid));
+	if (rc)
+		ike_cert_sign_clear(j);
 	return rc;
+}
+
+void ike_cert_sign_run(struct cert_sign_job *j)
+{
+	struct crypto_span in[3] = {
+		{ j->octets, j->span[0] },
+		{ j->octets + j->span[0], j->span[1] },
+		{ j->octets + j->span[0] + j->span[1], j->span[2] },
+	};
+
+	j->auth_len = sizeof(j->auth);
+	j->rc = auth_sig_sign(j->key, j->method, j->kind, IKE_HASH_SHA2_256,
+			      in, 3, j->auth, &j->auth_len);
+}
+
+void ike_cert_sign_clear(struct cert_sign_job *j)
+{
+	if (j->octets) {
+		OPENSSL_cleanse(j->octets, j->octets_len);
+		free(j->octets);
+	}
+	EVP_PKEY_free(j->key);
+	OPENSSL_cleanse(j, sizeof(*j));
 }
 
 /* CERT payloads: our chain, without what the peer's CERTREQ names. */

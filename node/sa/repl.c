@@ -80,9 +80,11 @@ struct repl_pending {
 static void repl_done(void *arg, int status)
 {
 	struct repl_pending *p = arg;
+	struct hike *h = p->h;
 
-	p->cb(p->h, p->u, status, p->arg);
+	p->cb(h, p->u, status, p->arg);
 	free(p);
+	sa_inflight_dec(h);
 }
 
 /*
@@ -110,20 +112,60 @@ int repl_submit(struct hike *h, struct sa_update *u, repl_commit_cb commit_cb,
 	if (!p)
 		return -ENOMEM;
 	*p = (struct repl_pending){ h, u, commit_cb, arg };
+	sa_inflight_inc(h);
 	rc = t->repl.submit(t->repl.ctx, u, repl_done, p);
-	if (rc)
+	if (rc) {
 		free(p);
+		sa_inflight_dec(h);
+	}
 	return rc;
 }
 
 
+struct offload {
+	struct hike *h;
+	void (*work)(void *);
+	void (*done)(void *, int);
+	void *arg;
+};
+
+static void offload_work(void *arg)
+{
+	struct offload *o = arg;
+
+	o->work(o->arg);
+}
+
+static void offload_done(void *arg, int status)
+{
+	struct offload *o = arg;
+	struct hike *h = o->h;
+
+	o->done(o->arg, status);
+	free(o);
+	sa_inflight_dec(h);
+}
+
 int sa_offload(struct hike *h, void (*work)(void *), void (*done)(void *, int),
 	       void *arg)
 {
+	struct offload *o;
+	int rc;
+
 	if (!h->workers) {
 		work(arg);
 		done(arg, 0);
 		return 0;
 	}
-	return workers_submit(h->workers, work, done, arg);
+	o = malloc(sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	*o = (struct offload){ h, work, done, arg };
+	sa_inflight_inc(h);
+	rc = workers_submit(h->workers, offload_work, offload_done, o);
+	if (rc) {
+		free(o);
+		sa_inflight_dec(h);
+	}
+	return rc;
 }

@@ -318,6 +318,9 @@ int ike_sa_delete_now(struct hike *h, struct ike_sa *sa);
  * SAs, DPD off) until it is deleted. */
 struct conf;
 void sa_conf_swapped(struct hike *h, const struct conf *old);
+/* Free (or keep until in-flight work is done) the replaced conf: call
+ * instead of conf_free() after sa_conf_swapped(). */
+void sa_conf_release(struct hike *h, struct conf *old);
 
 /* The responder's entry point: one IKE datagram (non-ESP marker already
  * stripped). */

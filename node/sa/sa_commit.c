@@ -89,8 +89,8 @@ static void apply_ike_fields(struct hike *h, struct ike_sa *sa,
 		ike_sa_set_state(h, sa, u->state);
 	}
 	sa->sa_flags = (sa->sa_flags | u->flags_set) & ~u->flags_clear;
-	if (u->conn)
-		sa->sa_conn = u->conn;
+	if (u->conn)	/* staged before a reload? the namesake now */
+		sa->sa_conn = sa_conn_current(h, u->conn);
 	if (u->lease_pool >= 0) {
 		if (!send)
 			sa_pool_mark(h, sa->sa_conn, u->lease_pool, u->lease);
@@ -119,6 +119,7 @@ static void apply_ike_new(struct hike *h, struct sa_update *u)
 	uint64_t now;
 
 	ike_sa_set_state(h, sa, IKE_SA_ESTABLISHED);
+	sa->sa_conn = sa_conn_current(h, sa->sa_conn);	/* staged earlier */
 	if (ike_sa_insert(h, sa) < 0) {
 		ike_sa_log(h, sa, LOG_ERR_, "table insert failed");
 		return;

@@ -133,6 +133,7 @@ void sa_tables_free(struct hike *h)
 		}
 	sa_pools_free(t);
 	sa_creds_free(t);
+	sa_conf_retired_free(t);
 	OPENSSL_cleanse(&t->cookie, sizeof(t->cookie));
 	free(t->spi_b);
 	free(t->half_b);

@@ -35,6 +35,13 @@ struct ike_sa_table {
 	struct sa_cookie_state cookie;
 	struct sa_pool *pools;
 	struct sa_cred *creds;
+	/* Configuration reloads (conf_swap.c): an update or a worker job in
+	 * flight may hold pointers into the old conf; it is freed when the
+	 * last of them has finished (inflight back to 0). */
+	uint64_t conf_gen;
+	size_t inflight;
+	struct conf **retired;
+	size_t nretired;
 	struct sa_replicator_slot {
 		int (*submit)(void *ctx, const struct sa_update *u,
 			      void (*done)(void *arg, int status), void *arg);
@@ -52,5 +59,13 @@ uint64_t sa_table_next_serial(struct hike *h);
 uint64_t child_sa_next_serial(struct hike *h);
 void sa_drop(struct hike *h, enum ike_drop why);
 void ike_sa_table_state_changed(struct hike *h, struct ike_sa *sa);
+/* In-flight accounting (repl.c): submit/offload and their callbacks. */
+void sa_inflight_inc(struct hike *h);
+void sa_inflight_dec(struct hike *h);
+/* conn, or its namesake in the current conf when conn belongs to a
+ * replaced one; NULL when the reload removed it (conf_swap.c). */
+const struct conf_conn *sa_conn_current(struct hike *h,
+					const struct conf_conn *conn);
+void sa_conf_retired_free(struct ike_sa_table *t);
 
 #endif

@@ -21,6 +21,8 @@
  *   -k PSK    pre-shared key; -i PROPOSAL (aes256gcm16-prfsha256-x25519),
  *             -e PROPOSAL (aes256gcm16)
  *   -L LABEL  first word of the result line
+ *   -C CAFILE the responder signs (public-key AUTH): verify its chain and
+ *             signature against this CA (loaded once); we still use PSK
  *
  * The last line is "RESULT LABEL key=value ..." for scripts (ike_load.sh).
  * Each SA has IDi fqdn "lN.bench.test", TSi 203.0.113.128/25 and TSr
@@ -44,6 +46,7 @@
 #include <openssl/rand.h>
 
 #include "hike/ikev2.h"
+#include "crypto/cert.h"
 #include "../common/initiator.h"
 
 #define PKT_MAX		4096
@@ -70,7 +73,7 @@ struct ld_opts {
 	unsigned nsrc, ports, n, window, tries, timeout_ms;
 	double max_s;
 	int pid;
-	const char *psk, *ike, *esp, *label;
+	const char *psk, *ike, *esp, *label, *ca;
 };
 
 struct ld_stats {
@@ -91,6 +94,7 @@ struct ld {
 	uint32_t spi_hi;		/* high half of every IKE SPI of the run */
 	uint32_t next_sa;
 	unsigned busy;
+	struct cert_store *store;	/* -C */
 };
 
 static double ld_now(void)
@@ -103,14 +107,19 @@ static double ld_now(void)
 
 /* --- the responder process, from /proc ------------------------------------ */
 
-static double proc_cpu_s(int pid)
+/* utime+stime of the process (tid 0: all threads) or of its thread tid
+ * (tid == pid: the main thread, hiked's event loop). */
+static double proc_cpu_s(int pid, int tid)
 {
 	char path[64], buf[2048], *p;
 	unsigned long ut = 0, st = 0;
 	FILE *f;
 	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -222,6 +231,7 @@ static void ld_conf(struct ld *l, uint32_t sa, unsigned sock, char *id,
 	c->ike_proposal = l->o.ike;
 	c->esp_proposal = l->o.esp;
 	c->psk = l->o.psk;
+	c->shared_store = l->store;
 	snprintf(id, idcap, "l%u.bench.test", sa);
 	c->idi_type = IKE_ID_FQDN;
 	c->idi = (const uint8_t *)id;
@@ -478,7 +488,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ike_load -r RESPONDER -s FIRST_SRC [-a NSRC] [-p PORTS] [-n N]\n"
 		"                [-w WINDOW] [-t TIMEOUT_MS] [-m TRIES] [-T SECS]\n"
-		"                [-P RESPONDER_PID] [-k PSK] [-i IKE] [-e ESP] [-R PORT] [-L LABEL]\n");
+		"                [-P RESPONDER_PID] [-k PSK] [-i IKE] [-e ESP] [-R PORT] [-L LABEL]\n"
+		"                [-C CAFILE]\n");
 }
 
 static int ld_opts(int argc, char **argv, struct ld_opts *o)
@@ -489,7 +500,7 @@ static int ld_opts(int argc, char **argv, struct ld_opts *o)
 		.window = 64, .tries = 5, .timeout_ms = 1000, .max_s = 170,
 		.psk = "hike-bench-secret", .ike = "aes256gcm16-prfsha256-x25519",
 		.esp = "aes256gcm16", .label = "responder" };
-	while ((c = getopt(argc, argv, "r:s:a:p:n:w:t:m:T:P:k:i:e:R:L:h")) != -1) {
+	while ((c = getopt(argc, argv, "r:s:a:p:n:w:t:m:T:P:k:i:e:R:L:C:h")) != -1) {
 		switch (c) {
 		case 'r': if (!inet_aton(optarg, &o->resp)) return -1; break;
 		case 's': if (!inet_aton(optarg, &o->src)) return -1; break;
@@ -506,6 +517,7 @@ static int ld_opts(int argc, char **argv, struct ld_opts *o)
 		case 'e': o->esp = optarg; break;
 		case 'R': o->port = (uint16_t)atoi(optarg); break;
 		case 'L': o->label = optarg; break;
+		case 'C': o->ca = optarg; break;
 		default: return -1;
 		}
 	}
@@ -521,7 +533,7 @@ static int ld_opts(int argc, char **argv, struct ld_opts *o)
 int main(int argc, char **argv)
 {
 	struct ld l = { 0 };
-	double t0, t1, cpu0 = 0, cpu1 = 0, my0, secs;
+	double t0, t1, cpu0 = 0, cpu1 = 0, loop0 = 0, loop1 = 0, my0, secs;
 	long rss0 = 0, rss1 = 0;
 	unsigned failed;
 
@@ -533,19 +545,29 @@ int main(int argc, char **argv)
 	l.st.lat_ms = calloc(l.o.n, sizeof(double));
 	if (!l.slots || !l.st.lat_ms || ld_sockets(&l))
 		return 1;
+	if (l.o.ca) {
+		char err[256];
+
+		if (cert_store_load(&l.o.ca, 1, &l.store, err, sizeof(err))) {
+			fprintf(stderr, "ike_load: %s: %s\n", l.o.ca, err);
+			return 1;
+		}
+	}
 	if (RAND_bytes((uint8_t *)&l.spi_hi, sizeof(l.spi_hi)) != 1)
 		return 1;
 	l.spi_hi |= 0x80000000u;
 	if (l.o.pid) {
 		rss0 = proc_rss_kb(l.o.pid);
-		cpu0 = proc_cpu_s(l.o.pid);
+		cpu0 = proc_cpu_s(l.o.pid, 0);
+		loop0 = proc_cpu_s(l.o.pid, l.o.pid);
 	}
 	my0 = ru_cpu_s();
 	t0 = ld_now();
 	ld_run(&l, t0 + l.o.max_s);
 	t1 = ld_now();
 	if (l.o.pid) {
-		cpu1 = proc_cpu_s(l.o.pid);
+		cpu1 = proc_cpu_s(l.o.pid, 0);
+		loop1 = proc_cpu_s(l.o.pid, l.o.pid);
 		rss1 = proc_rss_kb(l.o.pid);
 	}
 	secs = t1 - t0;
@@ -562,10 +584,11 @@ int main(int argc, char **argv)
 		printf("# %s: responder pid %d CPU %.2f s, RSS %ld kB -> %ld kB\n",
 		       l.o.label, l.o.pid, cpu1 - cpu0, rss0, rss1);
 	printf("RESULT %s n=%u ok=%u fail=%u retx=%u secs=%.3f hs_per_s=%.1f "
-	       "cpu_ms_per_hs=%.3f rss0_kb=%ld rss1_kb=%ld bytes_per_sa=%.0f "
+	       "cpu_ms_per_hs=%.3f loop_cpu_ms_per_hs=%.3f rss0_kb=%ld rss1_kb=%ld bytes_per_sa=%.0f "
 	       "p50_ms=%.1f p99_ms=%.1f ini_cpu_s=%.2f\n",
 	       l.o.label, l.o.n, l.st.ok, failed, l.st.retx, secs, l.st.ok / secs,
-	       l.st.ok ? (cpu1 - cpu0) * 1000.0 / l.st.ok : 0, rss0, rss1,
+	       l.st.ok ? (cpu1 - cpu0) * 1000.0 / l.st.ok : 0,
+	       l.st.ok ? (loop1 - loop0) * 1000.0 / l.st.ok : 0, rss0, rss1,
 	       l.st.ok ? (double)(rss1 - rss0) * 1024.0 / l.st.ok : 0,
 	       pct(l.st.lat_ms, l.st.ok, 0.5), pct(l.st.lat_ms, l.st.ok, 0.99),
 	       ru_cpu_s() - my0);

@@ -17,7 +17,10 @@
 # per address, 4), TIMEOUT_MS (first retransmit, 1000), MAX_S (per
 # responder, 170), ROUNDS, RESPONDERS (hiked charon), PERF=1 (perf record
 # -g hiked during its first run), KEEP=1, BENCH_CHARON_LOG (charon's
-# log levels, default all 0), HIKED_LOG (warn).
+# log levels, default all 0), HIKED_LOG (warn), HIKED_AUTH (psk; rsa or
+# ecdsa: hiked signs its AUTH with tests/fixtures/certs/gw-*.key, the
+# initiator still uses its PSK and verifies hiked's chain and signature;
+# hiked only), HIKED_BIN (default \$HIKE_BUILD/hiked: to compare builds).
 . "$(dirname "$0")/../netns/lib.sh"
 
 N=${N:-1000}
@@ -27,7 +30,10 @@ PORTS=${PORTS:-4}
 TIMEOUT_MS=${TIMEOUT_MS:-1000}
 MAX_S=${MAX_S:-170}
 ROUNDS=${ROUNDS:-1}
+HIKED_AUTH=${HIKED_AUTH:-psk}
 RESPONDERS=${RESPONDERS:-hiked charon}
+[ "$HIKED_AUTH" = psk ] || RESPONDERS=hiked
+CERTS=$(cd "$(dirname "$0")/../fixtures/certs" && pwd)
 PSK=bench-load-psk-0123456789
 
 LOAD=$(lab_bin bench/ike_load)
@@ -61,7 +67,15 @@ ctl:
 connections:
   - name: load
     local_addrs: [192.0.2.10]
-    local_id: 192.0.2.10
+$(if [ "$HIKED_AUTH" = psk ]; then
+	echo "    local_id: 192.0.2.10"
+else
+	echo "    local_id: gw.hike.test"
+	echo "    local_auth: pubkey"
+	echo "    remote_auth: psk"
+	echo "    cert: $CERTS/gw-$HIKED_AUTH-chain.pem"
+	echo "    key: $CERTS/gw-$HIKED_AUTH.key"
+fi)
     psk: "$PSK"
     ike_proposals: [aes256gcm16-prfsha256-x25519]
     esp_proposals: [aes256gcm16]
@@ -71,7 +85,7 @@ connections:
 Y
 
 start_hiked() {
-	lab_start_ns hiked r "$(lab_bin hiked)" -f -c "$hiked_conf" -d "${HIKED_LOG:-warn}"
+	lab_start_ns hiked r "${HIKED_BIN:-$(lab_bin hiked)}" -f -c "$hiked_conf" -d "${HIKED_LOG:-warn}"
 	lab_wait_for 5 test -S "$(lab_hiked_sock r)" ||
 		lab_die "hiked did not start: $(tail -5 "$LAB_DIR/hiked.out")"
 	RESP_PID=$(lab_pid hiked)
@@ -106,6 +120,8 @@ udp_rcv_errors() {
 	lab_exec "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) k[i] = $i; h = 1 } else for (i = 1; i <= NF; i++) if (k[i] == "RcvbufErrors") print $i }' /proc/net/snmp
 }
 
+ca_opt=
+[ "$HIKED_AUTH" = psk ] || ca_opt="-C $CERTS/ca.crt"
 results=$LAB_DIR/results
 : >"$results"
 for round in $(seq "$ROUNDS"); do
@@ -122,7 +138,7 @@ for round in $(seq "$ROUNDS"); do
 		fi
 		lab_exec l "$LOAD" -r 192.0.2.10 -s 192.0.2.100 -a "$NSRC" -p "$PORTS" \
 			-n "$N" -w "$WINDOW" -t "$TIMEOUT_MS" -T "$MAX_S" -P "$RESP_PID" \
-			-k "$PSK" -L "$who" >"$LAB_DIR/load.$who.$round.out" 2>&1
+			-k "$PSK" -L "$who" $ca_opt >"$LAB_DIR/load.$who.$round.out" 2>&1
 		[ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid"; }
 		grep '^#' "$LAB_DIR/load.$who.$round.out" | grep -v '^# ike_load:'
 		grep '^RESULT' "$LAB_DIR/load.$who.$round.out" >>"$results" ||
@@ -134,14 +150,15 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo
-echo "IKE load: $N IKE SAs + Child SAs (PSK, aes256gcm16-prfsha256-x25519, esp aes256gcm16), window $WINDOW, $NSRC source addresses x $PORTS ports, $(nproc) cores shared by initiator and responder, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s | %8s %6s %6s | %12s %10s | %12s %10s | %s\n' responder ok fail retx "handshakes/s" "CPU ms/hs" "bytes/SA" "p99 ms" "initiator CPU s"
+echo "IKE load: $N IKE SAs + Child SAs (initiator PSK, responder $HIKED_AUTH, aes256gcm16-prfsha256-x25519, esp aes256gcm16), window $WINDOW, $NSRC source addresses x $PORTS ports, $(nproc) cores shared by initiator and responder, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "CPU ms/hs: the responder's threads together; loop ms/hs: its main thread alone (hiked's event loop: its ceiling is 1000 / that handshakes/s, the rest runs on worker threads)"
+printf '%-8s | %8s %6s %6s | %12s %10s %10s | %12s %10s | %s\n' responder ok fail retx "handshakes/s" "CPU ms/hs" "loop ms/hs" "bytes/SA" "p99 ms" "initiator CPU s"
 awk '
 {
 	who = $2
 	for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-	printf "%-8s | %8d %6d %6d | %12.0f %10.3f | %12.0f %10.1f | %s\n", who,
-		v["ok"], v["fail"], v["retx"], v["hs_per_s"], v["cpu_ms_per_hs"],
+	printf "%-8s | %8d %6d %6d | %12.0f %10.3f %10.3f | %12.0f %10.1f | %s\n", who,
+		v["ok"], v["fail"], v["retx"], v["hs_per_s"], v["cpu_ms_per_hs"], v["loop_cpu_ms_per_hs"],
 		v["bytes_per_sa"], v["p99_ms"], v["ini_cpu_s"]
 }' "$results"
 [ "${PERF:-}" = 1 ] && [ -s "$LAB_DIR/perf.data" ] && {

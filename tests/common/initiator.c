@@ -47,6 +47,10 @@ int ini_init(struct ini *x, const struct ini_conf *c)
 	    (cert_cred_load(c->cert_chain, c->cert_key, &x->cred, err, sizeof(err)) ||
 	     cert_store_load(&c->ca, 1, &x->store, err, sizeof(err))))
 		return -EINVAL;
+	if (!c->cert_chain && c->shared_store) {
+		x->store = c->shared_store;
+		x->store_shared = true;
+	}
 	return 0;
 }
 
@@ -55,7 +59,8 @@ void ini_free(struct ini *x)
 	kex_free(x->kex);
 	kex_free(x->pend_kex);
 	cert_cred_free(x->cred);
-	cert_store_free(x->store);
+	if (!x->store_shared)
+		cert_store_free(x->store);
 	free(x->msg1);
 	free(x->msg2);
 	OPENSSL_cleanse(x, sizeof(*x));

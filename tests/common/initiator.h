@@ -41,6 +41,9 @@ struct ini_conf {
 	/* public-key AUTH instead of PSK when set (PEM paths) */
 	const char *cert_chain, *cert_key, *ca;
 	bool sig_hash;			/* send SIGNATURE_HASH_ALGORITHMS */
+	/* PSK for us, but verify the responder's signature against this
+	 * store (not owned: a load generator loads it once) */
+	struct cert_store *shared_store;
 	uint8_t ntsi, ntsr;
 	struct ike_ts tsi[4], tsr[4];
 };
@@ -82,6 +85,7 @@ struct ini {
 	uint8_t resp_auth_method;	/* of the responder's AUTH */
 	struct cert_cred *cred;
 	struct cert_store *store;
+	bool store_shared;		/* store is c.shared_store */
 	/* Child SAs: [0] first, then later ones */
 	struct ini_child child[8];
 	unsigned nchild;

@@ -18,6 +18,7 @@
 #include "sa/exchange.h"
 #include "sa/repl.h"
 #include "sa/requests.h"
+#include "sa/table.h"
 
 static const char yaml[] =
 	"ike: { cookie_threshold: 100 }\n"
@@ -472,6 +473,53 @@ static void test_initial_contact_pending(void **state)
 	ini_free(&again);
 }
 
+/* A reload while IKE_AUTH's update is still replicating: the old conf
+ * stays until the update is done, the new SA ends up on the new conf's
+ * connection (by name), and the old conf is freed then (ASan would see
+ * a use after free otherwise). */
+static void test_reload_while_replicating(void **state)
+{
+	struct world *w = *state;
+	struct held hd = { .n = 0 };
+	struct sa_replicator r = { .submit = hold_submit, .ctx = &hd };
+	struct conf *old = w->h.conf, *nc;
+	char err[1024];
+	struct ini x;
+	struct ini_conf c;
+	struct ike_sa *sa;
+
+	sa_set_replicator(&w->h, &r);
+	w_ini_conf(w, &c, "aes256gcm16-prfsha256-x25519", "aes256gcm16", psk,
+		   alice);
+	assert_int_equal(ini_init(&x, &c), 0);
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(hd.n, 1);		/* IKE_SA_INIT held */
+	hd.done[0](hd.arg[0], 0);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_sa_init_resp(&x, w->out[0].buf, w->out[0].len), 0);
+	assert_int_equal(ini_auth(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	assert_int_equal(hd.n, 2);		/* IKE_AUTH held */
+	/* SIGHUP now */
+	nc = conf_load_string("reload.yaml", yaml, err, sizeof(err));
+	assert_non_null(nc);
+	w->h.conf = nc;
+	sa_conf_swapped(&w->h, old);
+	sa_conf_release(&w->h, old);		/* retired, not freed */
+	assert_int_equal(w->h.ike_sas->nretired, 1);
+	hd.done[1](hd.arg[1], 0);		/* IKE_AUTH commits */
+	assert_int_equal(w->h.ike_sas->nretired, 0);	/* freed now */
+	sa = ike_sa_find(&w->h, x.rspi);
+	assert_non_null(sa);
+	assert_int_equal(sa->sa_state, IKE_SA_ESTABLISHED);
+	assert_ptr_equal(sa->sa_conn, &nc->conns[0]);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_auth_resp(&x, w->out[0].buf, w->out[0].len), 0);
+	sa_set_replicator(&w->h, NULL);
+	ini_free(&x);
+}
+
 /* A tampered IKE_AUTH fails its ICV and is dropped, the SA stays
  * half-open and the genuine one still works. */
 static void test_bad_icv(void **state)
@@ -579,6 +627,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_half_open_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_contact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_contact_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_while_replicating, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
