@@ -14,12 +14,24 @@
 #     the standby of the next round (the pair alternates).
 #  2. handshake rate, sync off vs on: ike_load with RATE_N SAs against a
 #     single hiked (sync: none, the VIP added by hand) and then against
-#     the active of a fresh pair (sync: corosync, replicate before reply).
+#     the active of a fresh pair (sync: corosync, replicate before reply),
+#     for each knet crypto setting (RATE_CRYPTO) and batch window
+#     (RATE_DELAYS, sync.batch_delay_us).  Next to the rates: CPU per
+#     handshake of every process from /proc (robust to the other jobs on
+#     the machine, unlike the rates), and what corosync did per handshake
+#     (CPG messages, token rotations, knet packets: corosync-cmapctl -m
+#     stats).  "CPU cost" = 1 - (CPU per handshake off / on), everything
+#     on the box counted (ike_load, hikeds, corosyncs): what sync costs
+#     when the two cores are the limit, as they are here.
 #
-#   tests/bench/failover.sh
+#   flock /tmp/hike-bench.lock tests/bench/failover.sh
 #   COUNTS="1 1000" RATE_N=2000 HIKE_BUILD=build-bench tests/bench/failover.sh
+#   COUNTS=1 RATE_N=3000 ROUNDS=2 RATE_CRYPTO="0 1" RATE_DELAYS="0 1000 5000" ...
 #
 # Knobs: COUNTS (1 1000 10000, cumulative), RATE_N (5000), ROUNDS (3),
+# RATE_CRYPTO (1: knet aes256/sha256 as in production; 0 = none, the lab
+# default), RATE_DELAYS (the product default, 1000), LAB_CS_OPTS
+# (lib_corosync.sh knobs for every corosync, e.g. "seqno=30"),
 # WINDOW (64), MAX_S (90, per ike_load run),
 # PING_IV (0.005), HIKED_LOG (info: takeover steps are logged at info),
 # KEEP=1.
@@ -136,6 +148,8 @@ done
 
 # ---- handshake rate: sync off (single node) vs on (pair), alternating
 # ROUNDS times (the machine is shared: compare neighbours, not runs)
+RATE_CRYPTO=${RATE_CRYPTO:-1}
+RATE_DELAYS=${RATE_DELAYS:-1000}
 # cpu_ms NAME...: utime + stime of the recorded processes, in ms
 cpu_ms() {
 	local x tck
@@ -144,10 +158,42 @@ cpu_ms() {
 		awk -v t="$tck" '{ sub(/^.*\) /, ""); printf "%.0f ", ($12 + $13) * 1000 / t }' "/proc/$(lab_pid "$x")/stat"
 	done
 }
+# cs_stats: n1's corosync: token rotations received, CPG messages sent by
+# totem, knet packets sent to node 2; then hiked n1's envelopes sent
+cs_stats() {
+	lab_exec n1 corosync-cmapctl -m stats 2>/dev/null | awk '
+		/^stats.srp.orf_token_rx /	{ t = $NF }
+		/^stats.srp.mcast_tx /		{ m = $NF }
+		/^stats.knet.node2.link0.tx_data_packets / { p = $NF }
+		END { printf "%d %d %d ", t, m, p }'
+	lab_hikectl n1 --json status 2>/dev/null | jq -r '.sync_health.tx_msgs // 0'
+}
 vips() {	# vips add|del NODE
 	lab_exec "$2" ip addr "$1" 192.0.2.10/24 dev eth0 2>/dev/null
 	lab_exec "$2" ip addr "$1" 203.0.113.1/25 dev in0 2>/dev/null
 	lab_exec i ip neigh flush 192.0.2.10
+}
+cs_cur=0	# lab_pair_start's corosyncs: knet crypto off (LAB_CS_OPTS aside)
+case " ${LAB_CS_OPTS:-} " in *" crypto=1 "*) cs_cur=1 ;; esac
+# cs_mode 0|1: both corosyncs (re)started with knet crypto off / on
+cs_mode() {
+	local x
+	[ "$cs_cur" = "$1" ] && return 0
+	for x in n1 n2; do lab_stop "hiked-$x"; lab_stop "corosync-$x"; done
+	lab_shm_sweep
+	lab_corosync_cluster 1:n1:198.51.100.1 2:n2:198.51.100.2 "crypto=$1"
+	for x in n1 n2; do lab_corosync_conf "$x"; lab_corosync "$x"; done
+	for x in n1 n2; do lab_corosync_wait_members "$x" 2 15 || lab_die "corosync $x"; done
+	cs_cur=$1
+}
+# pair_conf DELAY: n1/n2 yaml with sync.batch_delay_us DELAY ("-": the
+# default, key left out, for builds that predate it)
+pair_conf() {
+	local x e="s/^  counter_ms: .*/&\n  batch_delay_us: $1/"
+	[ "$1" = - ] && e=
+	for x in n1 n2; do
+		sed -e '/^  batch_delay_us:/d' -e "$e" "$LAB_DIR/$x.yaml" >"$LAB_DIR/$x.rate.yaml"
+	done
 }
 sed -e 's/mode: corosync/mode: none/' "$LAB_DIR/n1.yaml" >"$LAB_DIR/single.yaml"
 rates=$LAB_DIR/rates
@@ -157,33 +203,54 @@ for r in $(seq "${ROUNDS:-3}"); do
 	# hiked leaves its VIPs configured when it stops (TERM): clear them
 	vips del n1; vips del n2; vips add n1
 	lab_hiked n1 "$LAB_DIR/single.yaml" -d warn || lab_die "single hiked"
-	read -r ok_off rate_off cpu_off < <(load "$RATE_N" 192.0.2.100 "off$r" "$(lab_pid hiked-n1)")
+	c0=$(cpu_ms hiked-n1)
+	read -r ok_off rate_off _ < <(load "$RATE_N" 192.0.2.100 "off$r" "$(lab_pid hiked-n1)")
+	c1=$(cpu_ms hiked-n1)
+	ini=$(grep '^RESULT' "$LAB_DIR/load.off$r.out" | tr ' ' '\n' | awk -F= '$1 == "ini_cpu_s" { print $2 }')
+	echo "off $r $ok_off $rate_off $(awk -v a="$c0" -v b="$c1" -v i="$ini" -v n="$ok_off" \
+		'BEGIN { n = n ? n : 1; printf "%.3f %.3f", (b - a) / n, i * 1000 / n }')" >>"$rates"
 	lab_stop hiked-n1
 	vips del n1
-	for x in n1 n2; do
-		lab_hiked "$x" "$LAB_DIR/$x.yaml" -d warn || lab_die "pair hiked $x"
-		lab_wait_for 10 lab_has_role "$x"
+	for cr in $RATE_CRYPTO; do
+		cs_mode "$cr"
+		for d in $RATE_DELAYS; do
+			pair_conf "$d"
+			for x in n1 n2; do
+				lab_stop "hiked-$x"
+				lab_hiked "$x" "$LAB_DIR/$x.rate.yaml" -d warn || lab_die "pair hiked $x"
+				lab_wait_for 10 lab_has_role "$x"
+			done
+			lab_wait_for 10 is_role n1 active
+			lab_wait_for 10 is_role n2 standby
+			c0=$(cpu_ms hiked-n1 hiked-n2 corosync-n1 corosync-n2)
+			s0=$(cs_stats)
+			read -r ok_on rate_on _ < <(load "$RATE_N" 192.0.2.150 "on$r.$cr.$d" "$(lab_pid hiked-n1)")
+			lab_wait_for 30 has_count n2 "$ok_on"
+			c1=$(cpu_ms hiked-n1 hiked-n2 corosync-n1 corosync-n2)
+			s1=$(cs_stats)
+			ini=$(grep '^RESULT' "$LAB_DIR/load.on$r.$cr.$d.out" | tr ' ' '\n' | awk -F= '$1 == "ini_cpu_s" { print $2 }')
+			echo "on $r $cr $d $ok_on $rate_on $(ike_count n2) $(cut -d' ' -f1 /proc/loadavg) $ini $c0 $c1 $s0 $s1" >>"$rates"
+		done
 	done
-	lab_wait_for 10 is_role n1 active
-	c0=$(cpu_ms hiked-n2 corosync-n1 corosync-n2)
-	read -r ok_on rate_on cpu_on < <(load "$RATE_N" 192.0.2.150 "on$r" "$(lab_pid hiked-n1)")
-	lab_wait_for 30 has_count n2 "$ok_on"
-	c1=$(cpu_ms hiked-n2 corosync-n1 corosync-n2)
-	echo "$r $ok_off $rate_off $cpu_off $ok_on $rate_on $cpu_on $(ike_count n2) $(cut -d' ' -f1 /proc/loadavg)" >>"$rates"
-	paste -d' ' <(echo "$c0" | tr ' ' '\n') <(echo "$c1" | tr ' ' '\n') |
-		awk -v n="$ok_on" '{ printf("%s%.3f", (NR > 1 ? " " : ""), ($2 - $1) / (n ? n : 1)) }
-			END { print "" }' >>"$LAB_DIR/cpu_on"
 done
-
 echo
 echo "failover: kill -9 of the active hiked, $(nproc) cores shared by everything, ping -D every $PING_IV s hi -> hr through strongSwan's SA"
 printf '%8s | %8s | %10s | %10s %10s %10s | %12s | %5s | %9s\n' "IKE SAs" "held" "load hs/s" "->active" "install" "->step4" "traffic back" SPIs "resync s"
 awk '{ printf "%8s | %8s | %10s | %7s ms %7s ms %7s ms | %9s ms | %5s | %9.2f\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$results"
 echo
-echo "handshake rate, $RATE_N SAs per run, window $WINDOW, ike_load in i (same machine), sync off = single hiked (sync: none), on = active of the pair:"
-printf '%5s | %8s %10s %9s | %8s %10s %9s | %8s | %6s | %5s\n' round "off ok" "hs/s" "CPU ms" "on ok" "hs/s" "CPU ms" standby "cost" load
-awk '{ printf "%5s | %8s %10s %9s | %8s %10s %9s | %8s | %5.1f%% | %5s\n", $1, $2, $3, $4, $5, $6, $7, $8, ($3 > 0 ? (1 - $6 / $3) * 100 : 0), $9 }' "$rates"
-awk 'BEGIN { printf "sync-on CPU per handshake besides the active (ms): " }
-	{ a += $1; b += $2; c += $3; n++ } END { if (n) printf "standby hiked %.3f, corosync (active) %.3f, corosync (standby) %.3f\n", a / n, b / n, c / n }' "$LAB_DIR/cpu_on"
-awk '{ off += $3; on += $6 } END { if (off > 0) printf "sum over rounds: sync costs %.1f %% of the handshake rate\n", (1 - on / off) * 100 }' "$rates"
+echo "handshake rate, $RATE_N SAs per run, window $WINDOW, ike_load in i (same machine), sync off = single hiked (sync: none), on = active of the pair"
+echo "(corosync: token ${LAB_CS_OPT[token]} ms, seqno_unchanged_const ${LAB_CS_OPT[seqno]}; crypto 0 = knet crypto none, 1 = aes256/sha256 as in production; delay = sync.batch_delay_us)."
+echo "CPU ms per handshake: A = active hiked, S = standby hiked, C1/C2 = corosync n1/n2, L = ike_load; cost = 1 - rate on / rate off (same round);"
+echo "CPU cost = 1 - CPU per handshake off (hiked + L) / on (A + S + C1 + C2 + L); per handshake: CPG msgs (hiked envelopes), token rotations, knet packets n1 -> n2"
+printf '%5s %6s %6s | %5s %7s | %6s | %5s %5s %5s %5s %5s %6s | %8s | %5s %5s %5s\n' round crypto delay ok hs/s cost A S C1 C2 L total "CPU cost" msgs tokens pkts
+awk '$1 == "off" { r = $2; off[r] = $4; offcpu[r] = $5 + $6
+		printf "%5s %6s %6s | %5s %7s | %6s | %5.3f %5s %5s %5s %5.3f %6.3f | %8s |\n", r, "off", "-", $3, $4, "-", $5, "-", "-", "-", $6, $5 + $6, "-" }
+	$1 == "on" { r = $2; n = $5 ? $5 : 1
+		a = ($14 - $10) / n; s = ($15 - $11) / n; c1 = ($16 - $12) / n; c2 = ($17 - $13) / n; l = $9 * 1000 / n
+		t = a + s + c1 + c2 + l
+		printf "%5s %6s %6s | %5s %7s | %5.1f%% | %5.3f %5.3f %5.3f %5.3f %5.3f %6.3f | %7.1f%% | %5.2f %5.2f %5.2f\n", r, $3, $4, $5, $6,
+			(off[r] > 0 ? (1 - $6 / off[r]) * 100 : 0), a, s, c1, c2, l, t, (t > 0 ? (1 - offcpu[r] / t) * 100 : 0),
+			($25 - $21) / n, ($22 - $18) / n, ($24 - $20) / n }' "$rates"
+awk '$1 == "off" { off += $4; n++ } $1 == "on" { on[$3 " " $4] += $6 }
+	END { for (k in on) if (off > 0) printf "sum over rounds, crypto/delay %s: sync costs %.1f %% of the handshake rate\n", k, (1 - on[k] / off) * 100 }' "$rates" | sort
 exit 0

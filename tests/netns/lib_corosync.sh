@@ -13,9 +13,19 @@
 # 300 ms with knet pings every 100 ms (timeout 300), token_coefficient 0,
 # so a kill -9 is noticed in ~0.6 s.
 #
-# Knobs, as key=value before the nodes in lab_corosync_cluster:
+# Knobs, as key=value before the nodes in lab_corosync_cluster (or in
+# the environment, LAB_CS_OPTS="crypto=1 seqno=30", for scripts that do
+# not call it themselves, e.g. through lab_pair_start):
 #   crypto=1     knet aes256/sha256 with a key from corosync-keygen
 #   token=MS     (300)   two_node=0|1 (1 when there are two nodes)
+#   seqno=N      totem seqno_unchanged_const (2; corosync's default is
+#                30): token rotations without new messages before the
+#                ring holds the token.  With 30, any steady trickle of
+#                messages (a few hundred a second: replication under
+#                load) keeps the token spinning flat out, ~3,000
+#                rotations/s here, each a knet packet through two
+#                threads of both corosyncs; with 2 the ring rests
+#                between batches (docs/benchmarks.md, sync cost)
 #   debug=on     corosync debug logging
 #   name=NAME    cluster_name (hike-lab)
 
@@ -25,8 +35,9 @@ declare -gA LAB_CS_OPT=()
 lab_corosync_cluster() {
 	local a
 	LAB_CS_NODES=()
-	LAB_CS_OPT=([token]=300 [crypto]=0 [debug]=off [name]=hike-lab)
-	for a in "$@"; do
+	LAB_CS_OPT=([token]=300 [crypto]=0 [seqno]=2 [debug]=off [name]=hike-lab)
+	# shellcheck disable=SC2086
+	for a in ${LAB_CS_OPTS:-} "$@"; do
 		case $a in
 		*=*) LAB_CS_OPT[${a%%=*}]=${a#*=} ;;
 		*) LAB_CS_NODES+=("$a") ;;
@@ -64,6 +75,7 @@ lab_corosync_conf() {
 		echo "	transport: knet"
 		echo "	token: ${LAB_CS_OPT[token]}"
 		echo "	token_coefficient: 0"
+		echo "	seqno_unchanged_const: ${LAB_CS_OPT[seqno]}"
 		if [ "${LAB_CS_OPT[crypto]}" = 1 ]; then
 			echo "	crypto_cipher: aes256"
 			echo "	crypto_hash: sha256"
