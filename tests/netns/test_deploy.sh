@@ -269,12 +269,14 @@ check "the key was generated on the control machine, 0600" \
 lab_ns sw
 lab_bridge sw br0 192.0.2.1/24
 lab_bridge sw sy0
+lab_bridge sw br1
 n=0
 for h in "${HOSTS[@]}"; do
 	n=$((n + 1))
 	lab_ns "$h"
 	lab_bridge_port sw br0 "$h" eth0 192.0.2.1$n/24
 	lab_bridge_port sw sy0 "$h" sync0 198.51.100.$n/24
+	lab_bridge_port sw br1 "$h" eth1 203.0.113.1$n/25
 	check "$h: the deployed nftables rules load" \
 		node "$h" nft -f /etc/nftables.conf
 done
@@ -318,11 +320,23 @@ done
 lab_timing "deployed hiked pair started and in sync" "$t"
 node gw1 hikectl status 2>&1 | sed "s/^/#   gw1| /"
 
+holds_vips() {	# NODE: both virtual IPs of the inventory
+	ip -n "$(lab_nsname "$1")" -br addr show dev eth0 | grep -q ' 192.0.2.10/24' &&
+		ip -n "$(lab_nsname "$1")" -br addr show dev eth1 | grep -q ' 203.0.113.1/25'
+}
+active_node() { local h; for h in "${HOSTS[@]}"; do holds_vips "$h" && echo "$h"; done; }
+one_holds_vips() { [ "$(active_node | wc -l)" = 1 ]; }
+check "exactly one node (the active) holds both virtual IPs, outside and inside" \
+	lab_wait_for 5 one_holds_vips
+before=$(active_node)
+
 # DRILL: a graceful failover drill across the deployed pair, run from the
 # control machine (each node's control socket is reachable by path)
 sock() { echo "$(root_of "$1")/run/hike/hiked.sock"; }
 check "hikectl drill passes on the deployed pair" \
 	"$(lab_bin hikectl)" -s "$(sock gw1)" drill --node "gw2=$(sock gw2)"
+other_holds() { [ -n "$(active_node)" ] && [ "$(active_node)" != "$before" ]; }
+check "after the drill the other node holds both virtual IPs" lab_wait_for 5 other_holds
 
 # --- second run: idempotent ------------------------------------------------------
 t=$(lab_now)
