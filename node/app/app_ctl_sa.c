@@ -15,27 +15,12 @@
 #include "sa/sa.h"
 #include "sync.h"
 
-struct by_serial {
-	uint64_t serial;
-	struct ike_sa *sa;
-};
-
-static int match_serial(struct ike_sa *sa, void *arg)
-{
-	struct by_serial *b = arg;
-
-	if (sa->sa_serial != b->serial)
-		return 0;
-	b->sa = sa;
-	return 1;
-}
-
 /* The SA named by args.serial, or NULL with err set. */
 static struct ike_sa *sa_arg(struct hike *h, json_t *args, char *err,
 			     size_t errlen)
 {
 	json_t *v = json_object_get(args, "serial");
-	struct by_serial b = { 0, NULL };
+	struct ike_sa *sa;
 
 	if (h->sync && !sync_is_active(h->sync)) {
 		snprintf(err, errlen, "this node is not the active one");
@@ -45,11 +30,11 @@ static struct ike_sa *sa_arg(struct hike *h, json_t *args, char *err,
 		snprintf(err, errlen, "serial: an IKE SA's serial (hikectl sas) is needed");
 		return NULL;
 	}
-	b.serial = (uint64_t)json_integer_value(v);
-	ike_sa_foreach(h, match_serial, &b);
-	if (!b.sa)
-		snprintf(err, errlen, "no IKE SA %" PRIu64, b.serial);
-	return b.sa;
+	sa = ike_sa_find_serial(h, (uint64_t)json_integer_value(v));
+	if (!sa)
+		snprintf(err, errlen, "no IKE SA %" PRIu64,
+			 (uint64_t)json_integer_value(v));
+	return sa;
 }
 
 static json_t *sa_result(struct ike_sa *sa, int rc, const char *what,

@@ -253,21 +253,6 @@ static int stage_successor(struct hike *h, struct ike_sa *old,
 	return 0;
 }
 
-struct serial_find {
-	uint64_t serial;
-	struct ike_sa *sa;
-};
-
-static int by_serial(struct ike_sa *sa, void *arg)
-{
-	struct serial_find *f = arg;
-
-	if (sa->sa_serial != f->serial)
-		return 0;
-	f->sa = sa;
-	return 1;
-}
-
 /*
  * RFC 7296 2.8.2: the peer rekeyed this IKE SA while our rekey of it was
  * out, so there are two new SAs.  The one made by the exchange with the
@@ -279,18 +264,17 @@ static int by_serial(struct ike_sa *sa, void *arg)
 static struct ike_sa *rekey_collision(struct hike *h, struct ike_sa *sa,
 				      const struct ike_msg *m, bool *lost)
 {
-	struct serial_find f = { .serial = sa->sa_successor };
+	struct ike_sa *peers = ike_sa_find_serial(h, sa->sa_successor);
 	uint8_t ours[16];
 
 	rekey_nonce_min(sa->sa_req.nonce, sa->sa_req.nonce_len,
 			m->nonce.data, m->nonce.len, ours);
 	*lost = memcmp(ours, sa->sa_peer_rekey_nonce, sizeof(ours)) < 0;
-	ike_sa_foreach(h, by_serial, &f);
 	ike_sa_log(h, sa, LOG_INFO_, "IKE rekey collision with the peer's "
-		   "ike %llu: ours %s", (unsigned long long)f.serial,
+		   "ike %llu: ours %s", (unsigned long long)sa->sa_successor,
 		   *lost ? "is redundant, deleting it" :
 		   "survives, deleting the peer's and this one");
-	return *lost ? NULL : f.sa;
+	return *lost ? NULL : peers;
 }
 
 /* Our successor lost a collision: committed, then deleted (DELETE on it,

@@ -247,6 +247,8 @@ size_t child_sa_count(const struct hike *h);
 
 /* Lookups, O(1). */
 struct ike_sa *ike_sa_find(struct hike *h, uint64_t our_spi);
+/* By serial (hikectl's "ike N"): a walk over every SA, for rare paths. */
+struct ike_sa *ike_sa_find_serial(struct hike *h, uint64_t serial);
 struct ike_sa *ike_sa_find_half(struct hike *h, uint64_t peer_spi,
 				const struct sockaddr_storage *peer);
 struct child_sa *child_sa_find(struct hike *h, uint32_t spi_in);

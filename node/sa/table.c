@@ -241,6 +241,29 @@ int ike_sa_foreach(struct hike *h, int (*cb)(struct ike_sa *, void *),
 	return 0;
 }
 
+struct serial_find {
+	uint64_t serial;
+	struct ike_sa *sa;
+};
+
+static int serial_match(struct ike_sa *sa, void *arg)
+{
+	struct serial_find *f = arg;
+
+	if (sa->sa_serial != f->serial)
+		return 0;
+	f->sa = sa;
+	return 1;
+}
+
+struct ike_sa *ike_sa_find_serial(struct hike *h, uint64_t serial)
+{
+	struct serial_find f = { serial, NULL };
+
+	ike_sa_foreach(h, serial_match, &f);
+	return f.sa;
+}
+
 /* Double a table when its load passes one (rehash in place). */
 static int ike_spi_grow(struct ike_sa_table *t)
 {
