@@ -396,6 +396,15 @@ lab_ping_stats() {
 		'BEGIN { printf "%d %d %d %.0f\n", t, r, t - r, (t - r) * i * 1000 }'
 }
 
+# lab_ping_lost NAME: "answered highest lost" of a background ping (stop
+# it first): lost = echo requests below the highest answered one that got
+# no reply (ping's own count also includes the request in flight when it
+# is stopped).
+lab_ping_lost() {
+	grep -o 'icmp_seq=[0-9]*' "$LAB_DIR/$1.out" | cut -d= -f2 | sort -nu |
+		awk '{ n++; m = $1 } END { printf "%d %d %d\n", n, m, m - n }'
+}
+
 # shellcheck source=lib_swan.sh
 . "$LAB_LIBDIR/lib_swan.sh"
 # shellcheck source=lib_hiked.sh

@@ -42,13 +42,6 @@ esp_handover_step() {
 		$2 == from { last[$3] = $4 }
 		$2 == to && ($3 in last) && !($3 in first) { first[$3] = $4; print $4 - last[$3] }'
 }
-# PINGNAME: "answered highest lost": lost = echo requests below the
-# highest answered one without a reply (ping's own count also includes
-# the request in flight when it is stopped).
-ping_lost() {
-	grep -o 'icmp_seq=[0-9]*' "$LAB_DIR/$1.out" | cut -d= -f2 | sort -nu |
-		awk '{ n++; m = $1 } END { printf "%d %d %d\n", n, m, m - n }'
-}
 ho() { lab_hikectl "$1" --json status | jq -r ".handover.$2"; }
 
 # switch FROM TO NAME [ARGS]: switchover run on FROM, checked end to end.
@@ -71,7 +64,7 @@ switch() {
 	sleep 1
 	lab_stop "ping-$tag" INT
 	lab_capture_stop "cap-$tag"
-	read -r n m lost < <(ping_lost "ping-$tag")
+	read -r n m lost < <(lab_ping_lost "ping-$tag")
 	lab_log "$tag: ping every 10 ms across the switchover: $n of the first $m answered, $lost lost ($(tail -2 "$LAB_DIR/ping-$tag.out" | head -1))"
 	echo "$tag $n $m $lost" >>"$LAB_DIR/losses"
 	check "$tag: pings answered before and after the switchover ($n)" test "$n" -ge 100
