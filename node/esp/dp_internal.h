@@ -92,7 +92,7 @@ struct esp_dp {
 	uint8_t gcbuf[DP_SLOTS][DP_GSO_CMSG];
 	uint16_t gslot[DP_SLOTS], gcount[DP_SLOTS];
 	/* TUN with virtio_net_hdr: reads of up to 64 KB, coalesced writes */
-	uint8_t tun_buf[ESP_VNET_LEN + ESP_GSO_MAX];
+	uint8_t tun_buf[ESP_VNET_LEN + ESP_GSO_MAX + 40];	/* + v6 header */
 	struct esp_gro gro[DP_GRO_ITEMS];
 	unsigned gro_next;
 	uint8_t gro_buf[DP_GRO_ITEMS][ESP_VNET_LEN + ESP_GSO_MAX];
