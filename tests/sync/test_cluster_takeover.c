@@ -422,6 +422,39 @@ static void test_split_brain_pair(void **state)
 	c_free(&c);
 }
 
+/* A half-open SA is never replicated, so its failed IKE_AUTH (wrong PSK:
+ * the SA goes) has nothing for the standbys either: AUTHENTICATION_FAILED
+ * leaves at once, no record, no CPG message. */
+static void test_failed_auth_local(void **state)
+{
+	struct cluster c;
+	struct node *a, *b;
+	struct ini x;
+	struct ini_conf ic;
+	uint64_t m, recs;
+
+	(void)state;
+	c_init(&c);
+	a = c_add(&c, 1, 100);
+	b = c_add(&c, 2, 50);
+	c_pump(&c);
+	assert_true(sync_is_active(a->w->h.sync));
+	m = sync_membus_mcasts(c.bus);
+	recs = sync_get_stats(a->w->h.sync)->tx_records;
+	w_ini_conf(a->w, &ic, "aes256gcm16-prfsha256-x25519", "aes256gcm16",
+		   "not the secret", "alice.example.org");
+	assert_int_equal(ini_init(&x, &ic), 0);
+	/* w_establish wants each answer right after the request, no pump */
+	assert_int_equal(w_establish(a->w, &x), IKE_N_AUTHENTICATION_FAILED);
+	c_pump(&c);
+	assert_int_equal(sync_get_stats(a->w->h.sync)->tx_records, recs);
+	assert_int_equal(sync_membus_mcasts(c.bus), m);
+	assert_int_equal(ike_sa_count(&a->w->h), 0);
+	assert_int_equal(ike_sa_count(&b->w->h), 0);
+	ini_free(&x);
+	c_free(&c);
+}
+
 struct fake_clock {
 	uint64_t now, asked;
 	int arms;
@@ -514,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_joiner_snapshot),
 		cmocka_unit_test(test_split_brain_pair),
 		cmocka_unit_test(test_auth_reply_window),
+		cmocka_unit_test(test_failed_auth_local),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
