@@ -42,13 +42,37 @@ struct ctl {
 	struct ctl_stats stats;
 };
 
+/* A message cut by snprintf may end inside a UTF-8 sequence (a long
+ * command name), and JSON strings must be UTF-8: drop the partial one. */
+static void ctl_utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char lead;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)s[i - 1];	/* of the last sequence */
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
+/* Never NULL: ctl_handle() promises a reply. */
 static json_t *ctl_error(const char *fmt, const char *arg)
 {
 	char msg[256];
+	json_t *reply;
 
 	snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
-	return json_pack("{s:i, s:b, s:s}", "v", CTL_VERSION, "ok", 0,
-			 "error", msg);
+	ctl_utf8_trim(msg);
+	reply = json_pack("{s:i, s:b, s:s}", "v", CTL_VERSION, "ok", 0,
+			  "error", msg);
+	if (!reply)	/* still not UTF-8, or out of memory */
+		reply = json_pack("{s:i, s:b, s:s}", "v", CTL_VERSION, "ok", 0,
+				  "error", "request refused");
+	return reply;
 }
 
 static const struct ctl_cmd *ctl_find(const struct ctl *c, const char *name)
@@ -102,8 +126,9 @@ json_t *ctl_handle(struct ctl *c, const char *req, size_t len)
 		c->stats.errors++;
 		return ctl_error("%s", err[0] ? err : "command failed");
 	}
-	return json_pack("{s:i, s:b, s:o}", "v", CTL_VERSION, "ok", 1,
-			 "result", result);
+	reply = json_pack("{s:i, s:b, s:o}", "v", CTL_VERSION, "ok", 1,
+			  "result", result);
+	return reply ? reply : ctl_error("out of memory%s", NULL);
 }
 
 int ctl_register(struct ctl *c, const char *name, ctl_cmd_fn fn, void *arg)

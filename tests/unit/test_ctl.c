@@ -110,12 +110,44 @@ static void test_deeply_nested(void **state)
 	ctl_close(c);
 }
 
+/* Found by tests/fuzz/fuzz_ctl: an unknown command whose name is long
+ * enough to cut the error text inside a UTF-8 sequence made ctl_handle()
+ * return NULL (json_pack refuses non-UTF-8), and the client got no
+ * answer at all.  The reply must exist and hold whole characters. */
+static void test_unknown_long_utf8_name(void **state)
+{
+	struct hike h = { 0 };
+	struct ctl *c = setup_ctl(&h);
+	char req[1024];
+	size_t n = 0;
+	const char *e;
+
+	(void)state;
+	for (size_t cut = 0; cut < 4; cut++) {
+		n = (size_t)snprintf(req, sizeof(req), "{\"v\":1,\"cmd\":\"");
+		/* "unknown command '" is 17 bytes: put the 2-byte e-acute
+		 * across the 255-byte cut at every offset */
+		for (size_t i = 0; i < 236 + cut; i++)
+			req[n++] = 'a';
+		for (int i = 0; i < 8; i++) {
+			req[n++] = (char)0xc3;
+			req[n++] = (char)0xa9;
+		}
+		n += (size_t)snprintf(req + n, sizeof(req) - n, "\"}");
+		e = call(c, req, NULL);
+		assert_non_null(e);
+		assert_non_null(strstr(e, "unknown command 'aaa"));
+	}
+	ctl_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_deeply_nested),
+		cmocka_unit_test(test_unknown_long_utf8_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
