@@ -26,6 +26,10 @@
 #define DP_GSO_BYTES	65000
 #define DP_GSO_CMSG	CMSG_SPACE(sizeof(uint16_t))
 #define DP_GRO_ITEMS	4	/* TCP flows coalesced at once */
+/* A receive slot: 64 KB for a UDP GRO read, plus 17 cache lines so that
+ * the slots do not all start in the same cache sets (a 64 KB stride
+ * would put every packet's first lines into one L1 set) */
+#define DP_RX_SLOT	(65536 + 17 * 64)
 
 enum dp_kind { DP_IKE, DP_NATT, DP_RAW };
 
@@ -85,7 +89,7 @@ struct esp_dp {
 	uint8_t cbuf[DP_SLOTS][ESP_CMSG_SPACE];
 	/* 64 KB each for UDP GRO reads; pages a read never reaches are
 	 * never touched (the struct is calloc'ed: fresh zero pages) */
-	uint8_t rx[DP_BATCH][ESP_GSO_MAX];
+	uint8_t rx[DP_BATCH][DP_RX_SLOT] __attribute__((aligned(64)));
 	uint8_t tx[DP_SLOTS][DP_HEADROOM + DP_BUF + ESP_MAX_OVERHEAD];
 	/* UDP GSO: one message per run of equal-sized packets */
 	struct mmsghdr gmsgs[DP_SLOTS];
