@@ -25,7 +25,8 @@
 #                load) keeps the token spinning flat out, ~3,000
 #                rotations/s here, each a knet packet through two
 #                threads of both corosyncs; with 2 the ring rests
-#                between batches (docs/benchmarks.md, sync cost)
+#                between batches (docs/benchmarks.md, sync cost).  0 is
+#                not "hold at once": corosync reads it as unset (30)
 #   debug=on     corosync debug logging
 #   name=NAME    cluster_name (hike-lab)
 
