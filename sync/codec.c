@@ -15,6 +15,10 @@
 #define SYNC_MAX_TRANSFORMS	16
 #define SYNC_MAX_TS		16
 #define SYNC_MAX_ID		256
+/* Wall-clock seconds (about 34,800 years): sa_codec_wall_to_ms()
+ * multiplies by 1000, and a larger value wrapped around 2^64 into a
+ * deadline in the past or the next second. */
+#define SYNC_MAX_WALL_S		(1ull << 40)
 
 static bool v_addr(const ProtobufCBinaryData *b)
 {
@@ -67,9 +71,16 @@ static bool v_ike_keys(const HikeSync__IkeKeys *k)
 	       v_key(&k->sk_pr) && k->sk_d.len && k->sk_ei.len && k->sk_er.len;
 }
 
+static bool v_wall(uint64_t s)
+{
+	return s <= SYNC_MAX_WALL_S;
+}
+
 static bool v_ike_state(const HikeSync__IkeSaState *s)
 {
 	return s && s->has_ike_id && s->has_spi_i && s->spi_i &&
+	       v_wall(s->established_s) && v_wall(s->rekey_at_s) &&
+	       v_wall(s->expire_at_s) &&
 	       s->has_spi_r && v_ike_keys(s->keys) &&
 	       v_transforms(s->transforms, s->n_transforms) &&
 	       s->local && s->peer && v_endpoint(s->local) &&
@@ -116,7 +127,10 @@ static bool v_child_state(const HikeSync__ChildSaState *c)
 	return c && c->has_ike_id && c->has_spi_in && c->spi_in &&
 	       c->has_spi_out && c->spi_out && v_child_keys(c->keys) &&
 	       v_transforms(c->transforms, c->n_transforms) &&
-	       c->mode <= 1 && v_ts(c->ts_local, c->n_ts_local) &&
+	       c->mode <= 1 && v_wall(c->created_s) &&
+	       (!c->lifetimes || (v_wall(c->lifetimes->soft_s) &&
+				  v_wall(c->lifetimes->hard_s))) &&
+	       v_ts(c->ts_local, c->n_ts_local) &&
 	       v_ts(c->ts_remote, c->n_ts_remote) &&
 	       c->n_ts_local && c->n_ts_remote;
 }
