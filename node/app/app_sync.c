@@ -620,12 +620,16 @@ static json_t *app_sync_health(struct hike *h)
 	struct sync_member_info mi;
 	json_t *o;
 
-	o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I}",
+	o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"lag_msgs", (json_int_t)sync_pending(h->sync),
 		"lag_ms", (json_int_t)sync_pending_age_ms(h->sync),
 		"snapshot", sync_in_sync(h->sync) ? "complete" : "in progress",
 		"generation", (json_int_t)sync_generation(h->sync),
-		"tx_msgs", (json_int_t)st->tx_msgs, "rx_msgs", (json_int_t)st->rx_msgs);
+		"tx_msgs", (json_int_t)st->tx_msgs, "rx_msgs", (json_int_t)st->rx_msgs,
+		/* batching: records per CPG message, frames the window held */
+		"tx_records", (json_int_t)st->tx_records,
+		"tx_batches", (json_int_t)st->tx_batches,
+		"tx_held", (json_int_t)st->tx_held);
 	if (o && sync_active(h->sync) &&
 	    sync_member_info(h->sync, sync_active(h->sync), &mi) == 0 &&
 	    mi.last_rx_ms_ago != UINT64_MAX)

@@ -10,7 +10,8 @@
  *                    message reached this node; null = never), lag_msgs and
  *                    lag_ms (records the active submitted that have not
  *                    come back yet, and the age of the oldest), snapshot,
- *                    generation, tx_msgs, rx_msgs },
+ *                    generation, tx_msgs, rx_msgs, tx_records, tx_batches,
+ *                    tx_held },
  *     ike_sas, child_sas, half_open, counters: { name: n, ... } }
  */
 #include <stdio.h>
@@ -109,6 +110,12 @@ int hikectl_render_status(json_t *res)
 	else if (sh)
 		printf("  sync: no update from an active yet, lag %lld msgs / %lld ms, snapshot %s\n",
 		       num(sh, "lag_msgs"), num(sh, "lag_ms"), str(sh, "snapshot"));
+	if (sh && num(sh, "tx_batches") > 0)
+		printf("  sync: sent %lld records in %lld batches (%.1f per CPG message), "
+		       "%lld held by the batch window\n", num(sh, "tx_records"),
+		       num(sh, "tx_batches"),
+		       (double)num(sh, "tx_records") / (double)num(sh, "tx_batches"),
+		       num(sh, "tx_held"));
 	render_vips(res);
 	render_members(res);
 	render_counters(res);
@@ -159,6 +166,14 @@ int hikectl_render_metrics(json_t *res)
 	printf("# TYPE hike_half_open gauge\nhike_half_open %lld\n", num(res, "half_open"));
 	printf("# TYPE hike_quorate gauge\nhike_quorate %lld\n", num(res, "quorate"));
 	printf("# TYPE hike_role gauge\nhike_role{role=\"%s\"} 1\n", str(res, "role"));
+	if (json_is_object(json_object_get(res, "sync_health"))) {
+		json_t *sh = json_object_get(res, "sync_health");
+
+		printf("# TYPE hike_sync_messages counter\nhike_sync_messages_total{dir=\"tx\"} %lld\n"
+		       "hike_sync_messages_total{dir=\"rx\"} %lld\n", num(sh, "tx_msgs"), num(sh, "rx_msgs"));
+		printf("# TYPE hike_sync_records counter\nhike_sync_records_total %lld\n", num(sh, "tx_records"));
+		printf("# TYPE hike_sync_lag_messages gauge\nhike_sync_lag_messages %lld\n", num(sh, "lag_msgs"));
+	}
 	printf("# TYPE hike_events counter\n");
 	json_object_foreach(json_object_get(res, "counters"), k, v)
 		printf("hike_events_total{event=\"%s\"} %lld\n", k, (long long)json_integer_value(v));

@@ -131,6 +131,7 @@ check_fails "sas --bogus is a usage error" ctl n1 sas --bogus
 # --- metrics
 ctl n1 metrics >"$LAB_DIR/metrics.txt"
 check "metrics: valid OpenMetrics text" metrics_ok <"$LAB_DIR/metrics.txt"
+check "metrics: the active counts the records it replicated" sh -c "grep -Eq '^hike_sync_records_total [1-9]' '$LAB_DIR/metrics.txt'"
 check "metrics: hike_ike_sas 1, hike_role active" sh -c "grep -qx 'hike_ike_sas 1' '$LAB_DIR/metrics.txt' && grep -qx 'hike_role{role=\"active\"} 1' '$LAB_DIR/metrics.txt'"
 
 # --- malformed requests over the real socket
