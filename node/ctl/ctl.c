@@ -42,21 +42,31 @@ struct ctl {
 	struct ctl_stats stats;
 };
 
-/* A message cut by snprintf may end inside a UTF-8 sequence (a long
- * command name), and JSON strings must be UTF-8: drop the partial one. */
-static void ctl_utf8_trim(char *s)
+/* JSON strings must be UTF-8, but an error text may quote the request
+ * (jansson's "near '...'" stops inside a character) or be cut inside
+ * one by snprintf: every byte that does not start a whole, valid
+ * sequence (RFC 3629 4) becomes '?'. */
+static void ctl_utf8_clean(char *s)
 {
-	size_t n = strlen(s), i = n, need;
-	unsigned char lead;
+	unsigned char *p = (unsigned char *)s;
 
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	lead = (unsigned char)s[i - 1];	/* of the last sequence */
-	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-	if (n - (i - 1) < need)
-		s[i - 1] = '\0';
+	while (*p) {
+		size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2 :
+			   p[0] >= 0xe0 && p[0] <= 0xef ? 3 :
+			   p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0, i = 1;
+
+		while (i < n && (p[i] & 0xc0) == 0x80)
+			i++;
+		if (!n || i < n ||
+		    (p[0] == 0xe0 && p[1] < 0xa0) ||	/* overlong */
+		    (p[0] == 0xed && p[1] >= 0xa0) ||	/* surrogate */
+		    (p[0] == 0xf0 && p[1] < 0x90) ||	/* overlong */
+		    (p[0] == 0xf4 && p[1] >= 0x90)) {	/* > U+10FFFF */
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
 }
 
 /* Never NULL: ctl_handle() promises a reply. */
@@ -66,7 +76,7 @@ static json_t *ctl_error(const char *fmt, const char *arg)
 	json_t *reply;
 
 	snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
-	ctl_utf8_trim(msg);
+	ctl_utf8_clean(msg);
 	reply = json_pack("{s:i, s:b, s:s}", "v", CTL_VERSION, "ok", 0,
 			  "error", msg);
 	if (!reply)	/* still not UTF-8, or out of memory */

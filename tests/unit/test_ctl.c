@@ -110,10 +110,11 @@ static void test_deeply_nested(void **state)
 	ctl_close(c);
 }
 
-/* Found by tests/fuzz/fuzz_ctl: an unknown command whose name is long
- * enough to cut the error text inside a UTF-8 sequence made ctl_handle()
- * return NULL (json_pack refuses non-UTF-8), and the client got no
- * answer at all.  The reply must exist and hold whole characters. */
+/* tests/fuzz/fuzz_ctl: an error text that is not UTF-8 -- an unknown
+ * command's long name cut inside a character, or jansson quoting the
+ * request -- made ctl_handle() return NULL (json_pack refuses it) and
+ * the client got no answer at all.  The reply must exist and hold
+ * whole characters. */
 static void test_unknown_long_utf8_name(void **state)
 {
 	struct hike h = { 0 };
@@ -138,6 +139,12 @@ static void test_unknown_long_utf8_name(void **state)
 		assert_non_null(e);
 		assert_non_null(strstr(e, "unknown command 'aaa"));
 	}
+	/* jansson's error text quotes the request up to where it stopped:
+	 * here inside the 2-byte U+0227 after a backslash (fuzz_ctl) */
+	e = call(c, "{\"*v193.0.2\\\xc8\xa7\x01\x10" "c", NULL);
+	assert_non_null(e);
+	assert_string_equal(e, "malformed request: invalid escape near "
+			    "'\"*v193.0.2\\?'");
 	ctl_close(c);
 }
 
