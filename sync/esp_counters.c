@@ -198,6 +198,13 @@ static int mark_set(struct esp_counters *ec, uint32_t spi, uint64_t final,
 {
 	struct ec_mark *m = ec->marks_sorted ? mark_find(ec, spi) : NULL;
 
+	/* unsorted appends may repeat an SPI: compact before growing, so
+	 * the array holds at most one mark per live SPI plus what came
+	 * since the last sort */
+	if (!m && ec->nmarks == ec->capmarks && !ec->marks_sorted) {
+		marks_sort(ec);
+		m = mark_find(ec, spi);
+	}
 	if (!m) {
 		if (ec->nmarks == ec->capmarks) {
 			size_t cap = ec->capmarks ? ec->capmarks * 2 : 64;

@@ -73,13 +73,18 @@ uint64_t sa_codec_ms_to_wall(struct hike *h, uint64_t ms)
 
 uint64_t sa_codec_wall_to_ms(struct hike *h, uint64_t wall_s)
 {
-	uint64_t now = sa_now_ms(h), w = wall_now(h);
+	uint64_t now = sa_now_ms(h), w = wall_now(h), d;
 
 	if (!wall_s)
 		return 0;
-	if (wall_s >= w)
-		return now + (wall_s - w) * 1000;
-	return (w - wall_s) * 1000 >= now ? 1 : now - (w - wall_s) * 1000;
+	/* saturating: validation bounds the times (codec.c), this does not
+	 * rely on it */
+	if (wall_s >= w) {
+		d = wall_s - w;
+		return d > (UINT64_MAX - now) / 1000 ? UINT64_MAX : now + d * 1000;
+	}
+	d = w - wall_s;
+	return d >= now / 1000 ? 1 : now - d * 1000;
 }
 
 /* --------------------------------------------------------- addresses */
