@@ -78,15 +78,15 @@ check "tunnel works" lab_wait_for 5 tunnel
 s0=$(serial); spis0=$(hiked_spis)
 check "hikectl rekey $s0: IKE rekey started" lab_hikectl r rekey "$s0"
 new_ike() { [ -n "$(lab_swan_spis i)" ] && [ "$(lab_swan_spis i)" != "$spis0" ]; }
-check "IKE rekey: strongSwan has the new IKE SA" lab_wait_for 5 new_ike
-check "IKE rekey: both ends agree (one IKE SA, same SPIs, one Child SA)" lab_wait_for 5 agreed
+check "IKE rekey: strongSwan has the new IKE SA" lab_wait_for 10 new_ike
+check "IKE rekey: both ends agree (one IKE SA, same SPIs, one Child SA)" lab_wait_for 10 agreed
 check "IKE rekey: hiked logged the operator's request" grep -q 'operator: rekeying the IKE SA' "$hlog"
 check "IKE rekey: tunnel works" lab_wait_for 5 tunnel
 s1=$(serial); c1=$(hiked_child)
 check "hikectl rekey $s1 --child $c1: Child rekey started" lab_hikectl r rekey "$s1" --child "$c1"
 new_child() { [ -n "$(est | jq -r --argjson c $((16#$c1)) '.[0].children[] | select(.state == "INSTALLED" and .spi_in != $c) | .spi_in')" ]; }
 check "Child rekey: a new Child SA on hiked" lab_wait_for 5 new_child
-check "Child rekey: both ends agree" lab_wait_for 8 agreed
+check "Child rekey: both ends agree" lab_wait_for 15 agreed
 check "Child rekey: tunnel works" lab_wait_for 5 tunnel
 check_fails "hikectl rekey 999999: no such IKE SA" lab_hikectl r rekey 999999
 check_fails "hikectl rekey --child 0badf00d: no such Child SA" lab_hikectl r rekey "$s1" --child 0badf00d
@@ -117,9 +117,9 @@ for n in 1 2 3; do
 	check "collision $n: strongSwan rekeys too" lab_swanctl i --rekey --ike site
 	sleep 0.3	# strongSwan's request reached hiked and was answered (held back)
 	hold 0
-	check "collision $n: hiked saw the collision" lab_wait_for 8 more_collisions "$c0"
-	check "collision $n: both ends agree on one IKE SA with the Child SA" lab_wait_for 10 agreed
-	check "collision $n: tunnel works" lab_wait_for 5 tunnel
+	check "collision $n: hiked saw the collision" lab_wait_for 15 more_collisions "$c0"
+	check "collision $n: both ends agree on one IKE SA with the Child SA" lab_wait_for 20 agreed
+	check "collision $n: tunnel works" lab_wait_for 10 tunnel
 	lab_log "collision $n: hiked: $(grep 'IKE rekey collision' "$hlog" | tail -1 | sed 's/.*IKE rekey/IKE rekey/')"
 	lab_log "collision $n: strongSwan: $(grep -iE 'collision' "$slog" | tail -1 | sed 's/.*\] //')"
 done
@@ -133,7 +133,7 @@ hiked_none() { [ "$(lab_hikectl r --json sas | jq '.ike_sas | length')" = 0 ]; }
 check "delete: strongSwan dropped the IKE SA" lab_wait_for 5 swan_none
 # a peer SA that strongSwan dropped without a DELETE after losing a
 # collision ("abort active rekeying") goes after IKE_REKEYED_GRACE_MS
-check "delete: hiked has no IKE SA left (rekeyed ones within their 10 s grace)" lab_wait_for 15 hiked_none
+check "delete: hiked has no IKE SA left (rekeyed ones within their 10 s grace)" lab_wait_for 20 hiked_none
 
 # --- dead peer: strongSwan killed with -9.  hiked's DPD (1 s after the
 # last message) is retransmitted after 0.5, 1 and 2 s, then the peer is
@@ -148,9 +148,9 @@ check "dpd: strongSwan establishes again" lab_swan_initiate i site
 check "dpd: tunnel works" lab_wait_for 5 tunnel
 lab_stop charon-i KILL
 t=$(lab_now)
-check "dpd: hiked declares the peer dead" lab_wait_for 15 grep -q 'peer is dead (DPD)' "$hlog"
+check "dpd: hiked declares the peer dead" lab_wait_for 25 grep -q 'peer is dead (DPD)' "$hlog"
 lab_timing "dpd: kill -9 of charon -> peer declared dead" "$t"
-check "dpd: three retransmissions before that" test "$(grep -c 'retransmit DPD' "$hlog")" = 3
+check "dpd: at least three retransmissions before that" test "$(grep -c 'retransmit DPD' "$hlog")" -ge 3
 check "dpd: counted (ike.dpd.timeout)" test "$(counter ike.dpd.timeout)" = 1
 check "dpd: hiked has no IKE SA" lab_wait_for 3 hiked_none
 check "hiked is still running" lab_alive hiked-r
