@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 
 #include "../exchange/harness.h"
+#include "../sync/membus_node.h"
 #include "esp_counters.h"
 #include "sa/sa_sync.h"
 #include "sa_codec.h"
@@ -160,23 +161,15 @@ static struct node *c_add(struct cluster *c, uint32_t id, uint32_t prio,
 			  struct rec *rec)
 {
 	struct node *n = &c->n[c->count++];
-	struct takeover_net net = { f_vip, f_vip, f_announce, n };
-	struct sync_conf sc = { .cluster = "lab", .group = "hike",
-				.priority = prio, .chunk_records = 2 };
+	const struct mb_spec sp = { yaml, &fake_dp, n,
+		{ f_vip, f_vip, f_announce, n }, NULL,
+		{ .cluster = "lab", .group = "hike", .priority = prio,
+		  .chunk_records = 2 }, NULL };
 	struct sync_transport *t;
 
 	n->id = id;
-	n->w = world_new(yaml);
-	FZ_CHECK(n->w);
-	n->w->rnd = 42 + id;
-	sa_set_child_ops(&n->w->h, &fake_dp, n);
-	n->ss = sa_sync_new(&n->w->h, &net, NULL);
-	FZ_CHECK(n->ss);
-	sa_sync_fill_ops(n->ss, &sc.ops);
-	t = sync_transport_mem_new(c->bus, id);
+	t = mb_node_start(&n->w, &n->ss, c->bus, id, &sp);
 	FZ_CHECK(t);
-	n->w->h.sync = sync_new(&n->w->h, t, &sc);
-	FZ_CHECK(n->w->h.sync);
 	if (rec) {
 		/* every upcall shares one ctx: wrap them all */
 		n->rec = rec;
@@ -212,12 +205,8 @@ static void c_init(struct cluster *c)
 
 static void c_free(struct cluster *c)
 {
-	for (size_t i = 0; i < c->count; i++) {
-		sync_free(c->n[i].w->h.sync);
-		c->n[i].w->h.sync = NULL;
-		sa_sync_free(c->n[i].ss);
-		world_free(c->n[i].w);
-	}
+	for (size_t i = 0; i < c->count; i++)
+		mb_node_stop(c->n[i].w, c->n[i].ss);
 	sync_membus_free(c->bus);
 }
 

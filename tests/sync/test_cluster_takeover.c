@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "../exchange/harness.h"
+#include "membus_node.h"
 #include "esp_counters.h"
 #include "sa/sa_sync.h"
 #include "sync.h"
@@ -98,20 +99,13 @@ static const struct child_sa_ops fake_dp = { .install = f_install, .remove = f_r
 static struct node *c_add(struct cluster *c, uint32_t id, uint32_t prio)
 {
 	struct node *n = &c->n[c->count++];
-	struct takeover_net net = { f_add, f_del, f_announce, n };
-	struct sync_conf sc = { .cluster = "lab", .group = "hike",
-				.priority = prio, .chunk_records = 4 };
+	const struct mb_spec sp = { yaml, &fake_dp, n,
+		{ f_add, f_del, f_announce, n }, NULL,
+		{ .cluster = "lab", .group = "hike", .priority = prio,
+		  .chunk_records = 4 }, NULL };
 
 	n->id = id;
-	n->w = world_new(yaml);
-	assert_non_null(n->w);
-	n->w->rnd = 42 + id;
-	sa_set_child_ops(&n->w->h, &fake_dp, n);
-	n->ss = sa_sync_new(&n->w->h, &net, NULL);
-	assert_non_null(n->ss);
-	sa_sync_fill_ops(n->ss, &sc.ops);
-	n->w->h.sync = sync_new(&n->w->h, sync_transport_mem_new(c->bus, id), &sc);
-	assert_non_null(n->w->h.sync);
+	assert_non_null(mb_node_start(&n->w, &n->ss, c->bus, id, &sp));
 	return n;
 }
 
@@ -137,12 +131,8 @@ static void c_init(struct cluster *c)
 
 static void c_free(struct cluster *c)
 {
-	for (size_t i = 0; i < c->count; i++) {
-		sync_free(c->n[i].w->h.sync);
-		c->n[i].w->h.sync = NULL;
-		sa_sync_free(c->n[i].ss);
-		world_free(c->n[i].w);
-	}
+	for (size_t i = 0; i < c->count; i++)
+		mb_node_stop(c->n[i].w, c->n[i].ss);
 	sync_membus_free(c->bus);
 }
 
