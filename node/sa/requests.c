@@ -133,6 +133,9 @@ static uint64_t rto_ms(struct hike *h, uint32_t tries)
 
 #define RETRY_MS	1000	/* a due request that could not start */
 
+static void sa_timer_arm(struct hike *h, struct ike_sa *sa,
+			 uint64_t due_wait_ms);
+
 /* RFC 7296 2.4: retransmit, and give up after retransmit_tries.  false:
  * given up, sa is being deleted (and may be gone). */
 static bool retransmit(struct hike *h, struct ike_sa *sa, uint64_t now)
@@ -245,12 +248,8 @@ void ike_sa_timer_fire(struct hike *h, struct ike_sa *sa)
 	/* the timer is one-shot: arm it for what comes next (the next
 	 * retransmission above all); what could not start now is tried
 	 * again in a second rather than at once */
-	if (!h->loop || !sa->sa_timer || sa->sa_del_pending)
-		return;
-	if (ike_sa_next_deadline(h, sa) <= now)
-		loop_timer_arm(sa->sa_timer, RETRY_MS);
-	else
-		ike_sa_timer_update(h, sa);
+	if (!sa->sa_del_pending)
+		sa_timer_arm(h, sa, RETRY_MS);
 }
 
 static void timer_cb(void *arg)
@@ -294,7 +293,10 @@ uint64_t ike_sa_next_deadline(struct hike *h, const struct ike_sa *sa)
 	return t;
 }
 
-void ike_sa_timer_update(struct hike *h, struct ike_sa *sa)
+/* Arm sa's timer for its next deadline; one already due waits
+ * due_wait_ms (0: at once). */
+static void sa_timer_arm(struct hike *h, struct ike_sa *sa,
+			 uint64_t due_wait_ms)
 {
 	uint64_t t, now;
 
@@ -311,5 +313,10 @@ void ike_sa_timer_update(struct hike *h, struct ike_sa *sa)
 		return;
 	}
 	now = sa_now_ms(h);
-	loop_timer_arm(sa->sa_timer, t > now ? t - now : 0);
+	loop_timer_arm(sa->sa_timer, t > now ? t - now : due_wait_ms);
+}
+
+void ike_sa_timer_update(struct hike *h, struct ike_sa *sa)
+{
+	sa_timer_arm(h, sa, 0);
 }
