@@ -339,7 +339,8 @@ static int flush_some(struct esp_counters *ec, const uint32_t *spis, size_t n)
 		f->resv[f->n] = c->csa_seq_resv;
 		in[f->n++] = c->csa_seq_in;
 	}
-	rc = f->n ? sa_codec_counters(f->spi, f->resv, in, f->n, &r) : 0;
+	rc = f->n ? sa_codec_counters(&(struct sa_counters){ f->spi, f->resv,
+					in, NULL, 0, f->n }, &r) : 0;
 	if (rc || !f->n)
 		goto fail;
 	rc = sync_submit(ec->h->sync, r.v[0].buf, r.v[0].len, flight_done, f);
@@ -512,34 +513,14 @@ static int ho_submit(struct esp_counters *ec, const struct ho_collect *x,
 		     size_t first, size_t n, uint32_t successor,
 		     void (*done)(void *, int), void *arg)
 {
-	HikeSync__Record rec = HIKE_SYNC__RECORD__INIT;
-	HikeSync__EspCounters r = HIKE_SYNC__ESP_COUNTERS__INIT;
-	HikeSync__EspCounter *v = calloc(n, sizeof(*v));
-	HikeSync__EspCounter **vp = calloc(n, sizeof(*vp));
-	int rc = -ENOMEM;
+	const struct sa_counters k = { x->spi + first, x->resv + first,
+		x->in + first, x->fin + first, successor, n };
+	struct sa_recs r = { 0 };
+	int rc = sa_codec_counters(&k, &r);
 
-	if (!v || !vp)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		hike_sync__esp_counter__init(&v[i]);
-		v[i].has_spi_in = v[i].has_out_seq = v[i].has_in_highest = true;
-		v[i].has_out_final = true;
-		v[i].spi_in = x->spi[first + i];
-		v[i].out_seq = x->resv[first + i];
-		v[i].in_highest = x->in[first + i];
-		v[i].out_final = x->fin[first + i];
-		vp[i] = &v[i];
-	}
-	r.n_counters = n;
-	r.counters = vp;
-	r.has_successor = true;
-	r.successor = successor;
-	rec.kind_case = HIKE_SYNC__RECORD__KIND_ESP_COUNTERS;
-	rec.esp_counters = &r;
-	rc = sync_submit_record(ec->h->sync, &rec, done, arg);
-out:
-	free(v);
-	free(vp);
+	if (!rc)
+		rc = sync_submit(ec->h->sync, r.v[0].buf, r.v[0].len, done, arg);
+	sa_recs_free(&r);
 	return rc;
 }
 

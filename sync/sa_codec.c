@@ -611,28 +611,34 @@ static int push_child_delete(const struct child_sa *c, uint64_t ike_id,
 	return recs_push(out, &rec);
 }
 
-int sa_codec_counters(const uint32_t *spi_in, const uint64_t *out_seq,
-		      const uint64_t *in_highest, size_t n,
-		      struct sa_recs *out)
+int sa_codec_counters(const struct sa_counters *k, struct sa_recs *out)
 {
 	HikeSync__Record rec = HIKE_SYNC__RECORD__INIT;
 	HikeSync__EspCounters ec = HIKE_SYNC__ESP_COUNTERS__INIT;
-	HikeSync__EspCounter *v = calloc(n ? n : 1, sizeof(*v));
-	HikeSync__EspCounter **vp = calloc(n ? n : 1, sizeof(*vp));
+	HikeSync__EspCounter *v = calloc(k->n ? k->n : 1, sizeof(*v));
+	HikeSync__EspCounter **vp = calloc(k->n ? k->n : 1, sizeof(*vp));
 	int rc = -ENOMEM;
 
 	if (!v || !vp)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < k->n; i++) {
 		hike_sync__esp_counter__init(&v[i]);
 		v[i].has_spi_in = v[i].has_out_seq = v[i].has_in_highest = true;
-		v[i].spi_in = spi_in[i];
-		v[i].out_seq = out_seq[i];
-		v[i].in_highest = in_highest[i];
+		v[i].spi_in = k->spi_in[i];
+		v[i].out_seq = k->out_seq[i];
+		v[i].in_highest = k->in_highest[i];
+		if (k->out_final) {
+			v[i].has_out_final = true;
+			v[i].out_final = k->out_final[i];
+		}
 		vp[i] = &v[i];
 	}
-	ec.n_counters = n;
+	ec.n_counters = k->n;
 	ec.counters = vp;
+	if (k->successor) {
+		ec.has_successor = true;
+		ec.successor = k->successor;
+	}
 	rec.kind_case = HIKE_SYNC__RECORD__KIND_ESP_COUNTERS;
 	rec.esp_counters = &ec;
 	rc = recs_push(out, &rec);

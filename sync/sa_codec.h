@@ -83,10 +83,16 @@ int sa_codec_ike_add(struct hike *h, const struct ike_sa *sa,
 int sa_codec_child_add(struct hike *h, const struct child_sa *c,
 		       uint64_t ike_id, uint32_t old_spi_in,
 		       struct sa_recs *out);
-/* EspCounters for n SAs: spi_in[i], out_seq[i], in_highest[i]. */
-int sa_codec_counters(const uint32_t *spi_in, const uint64_t *out_seq,
-		      const uint64_t *in_highest, size_t n,
-		      struct sa_recs *out);
+/* EspCounters for n SAs: spi_in[i], out_seq[i], in_highest[i], and for
+ * a graceful hand-over out_final[i] and the successor. */
+struct sa_counters {
+	const uint32_t *spi_in;
+	const uint64_t *out_seq, *in_highest;
+	const uint64_t *out_final;	/* NULL: none */
+	uint32_t successor;		/* 0: none */
+	size_t n;
+};
+int sa_codec_counters(const struct sa_counters *k, struct sa_recs *out);
 
 /*
  * Decoders (standby).  out is zeroed and filled; on success the caller
