@@ -11,6 +11,7 @@
 
 #include "hike/ikev2.h"
 #include "esp/esp.h"
+#include "esp/esp_cipher.h"
 #include "esp/esp_crypto.h"
 
 #define ESP_SALT_LEN 4	/* RFC 4106 4, RFC 7634 2 */
@@ -18,28 +19,25 @@
 struct esp_crypto {
 	struct esp_alg alg;
 	bool encrypt;
-	EVP_CIPHER_CTX *cctx;
+	struct esp_cipher *cipher;
 	EVP_MAC_CTX *mctx;	/* CBC suites only */
 	uint8_t salt[ESP_SALT_LEN];
-	/* AEAD: built once, so that a packet costs no ctrl -> param
-	 * translation (OpenSSL 3): the tag goes through tag[] */
-	uint8_t tag[16];
-	OSSL_PARAM tag_params[2];
 };
 
-static const EVP_CIPHER *ec_cipher(uint16_t encr, uint16_t bits)
+/* OpenSSL's name of the cipher, NULL when not carried. */
+static const char *ec_cipher(uint16_t encr, uint16_t bits)
 {
 	switch (encr) {
 	case IKE_ENCR_AES_GCM_16:
-		return bits == 128 ? EVP_aes_128_gcm() :
-		       bits == 192 ? EVP_aes_192_gcm() :
-		       bits == 256 ? EVP_aes_256_gcm() : NULL;
+		return bits == 128 ? "AES-128-GCM" :
+		       bits == 192 ? "AES-192-GCM" :
+		       bits == 256 ? "AES-256-GCM" : NULL;
 	case IKE_ENCR_AES_CBC:
-		return bits == 128 ? EVP_aes_128_cbc() :
-		       bits == 192 ? EVP_aes_192_cbc() :
-		       bits == 256 ? EVP_aes_256_cbc() : NULL;
+		return bits == 128 ? "AES-128-CBC" :
+		       bits == 192 ? "AES-192-CBC" :
+		       bits == 256 ? "AES-256-CBC" : NULL;
 	case IKE_ENCR_CHACHA20_POLY1305:
-		return bits == 256 || bits == 0 ? EVP_chacha20_poly1305() : NULL;
+		return bits == 256 || bits == 0 ? "ChaCha20-Poly1305" : NULL;
 	default:
 		return NULL;
 	}
@@ -137,20 +135,11 @@ int esp_crypto_new(uint16_t encr, uint16_t bits, uint16_t integ,
 	klen = c->alg.aead ? ekey_len - ESP_SALT_LEN : ekey_len;
 	if (c->alg.aead)
 		memcpy(c->salt, ekey + klen, ESP_SALT_LEN);
-	rc = -ENOMEM;
-	c->cctx = EVP_CIPHER_CTX_new();
-	if (!c->cctx)
+	rc = esp_cipher_new(ec_cipher(encr, bits), encrypt, ekey, klen,
+			    &c->cipher);
+	if (rc)
 		goto fail;
-	rc = -EIO;
-	if (!EVP_CipherInit_ex(c->cctx, ec_cipher(encr, bits), NULL, ekey,
-			       NULL, encrypt ? 1 : 0))
-		goto fail;
-	if (c->alg.aead) {
-		c->tag_params[0] = OSSL_PARAM_construct_octet_string(
-			OSSL_CIPHER_PARAM_AEAD_TAG, c->tag, sizeof(c->tag));
-		c->tag_params[1] = OSSL_PARAM_construct_end();
-	} else {
-		EVP_CIPHER_CTX_set_padding(c->cctx, 0);	/* ESP pads itself */
+	if (!c->alg.aead) {
 		rc = ec_init_mac(c, integ, akey, akey_len);
 		if (rc)
 			goto fail;
@@ -166,7 +155,7 @@ void esp_crypto_free(struct esp_crypto *c)
 {
 	if (!c)
 		return;
-	EVP_CIPHER_CTX_free(c->cctx);	/* both cleanse their keys */
+	esp_cipher_free(c->cipher);	/* both cleanse their keys */
 	EVP_MAC_CTX_free(c->mctx);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
@@ -198,28 +187,18 @@ static int ec_aead(struct esp_crypto *c, const uint8_t *pkt, size_t ct_len,
 {
 	uint8_t nonce[12], aad[12];
 	size_t aadlen = ec_aad(pkt, seq, esn, aad);
-	int n, ok;
 
 	/* RFC 4106 4 / RFC 7634 2: nonce = salt | explicit IV */
 	memcpy(nonce, c->salt, ESP_SALT_LEN);
 	memcpy(nonce + ESP_SALT_LEN, pkt + ESP_HDR_LEN, 8);
-	ok = EVP_CipherInit_ex2(c->cctx, NULL, NULL, nonce, -1, NULL) &&
-	     EVP_CipherUpdate(c->cctx, NULL, &n, aad, (int)aadlen) &&
-	     EVP_CipherUpdate(c->cctx, outp, &n, in, (int)ct_len);
-	if (!ok)
+	if (esp_cipher_start(c->cipher, nonce, sizeof(nonce)) ||
+	    esp_cipher_aad(c->cipher, aad, aadlen) ||
+	    esp_cipher_update(c->cipher, outp, in, ct_len))
 		return -EIO;
-	if (c->encrypt) {
-		ok = EVP_CipherFinal_ex(c->cctx, outp + ct_len, &n) &&
-		     EVP_CIPHER_CTX_get_params(c->cctx, c->tag_params);
-		if (ok)
-			memcpy(tag, c->tag, sizeof(c->tag));
-		return ok ? 0 : -EIO;
-	}
-	/* the tag is checked in Final, in constant time */
-	memcpy(c->tag, tag, sizeof(c->tag));
-	if (!EVP_CIPHER_CTX_set_params(c->cctx, c->tag_params))
-		return -EIO;
-	return EVP_CipherFinal_ex(c->cctx, outp + ct_len, &n) > 0 ? 0 : -EBADMSG;
+	if (c->encrypt)
+		return esp_cipher_seal_tag(c->cipher, tag);
+	/* the tag is checked in constant time */
+	return esp_cipher_open_tag(c->cipher, tag);
 }
 
 /* RFC 4303 2.2.1: the ICV covers header, IV and ciphertext, then the
@@ -243,11 +222,8 @@ static int ec_hmac(struct esp_crypto *c, const uint8_t *pkt, size_t len,
 static int ec_cbc(struct esp_crypto *c, const uint8_t *iv, const uint8_t *in,
 		  size_t len, uint8_t *outp)
 {
-	int n;
-
-	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, NULL, iv, -1) ||
-	    !EVP_CipherUpdate(c->cctx, outp, &n, in, (int)len) ||
-	    (size_t)n != len)
+	if (esp_cipher_start(c->cipher, iv, c->alg.iv_len) ||
+	    esp_cipher_update(c->cipher, outp, in, len))
 		return -EIO;
 	return 0;
 }
