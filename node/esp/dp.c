@@ -503,7 +503,7 @@ static void dp_esp_in(struct esp_dp *dp, const uint8_t *buf, size_t len,
 		dp_drop(dp, why);
 		return;
 	}
-	sa->sa_st.last_in_ms = dp_now(dp);
+	sa->sa_st.last_in_ms = dp->rx_now_ms;
 	dp_follow_peer(sa, buf, remote);
 	dp_tun_out(dp, dp->inner + ESP_VNET_LEN, olen);
 }
@@ -604,6 +604,7 @@ int dp_poll_sock(struct dp_sock *s)
 	n = recvmmsg(s->fd, dp->msgs, DP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return 0;
+	dp->rx_now_ms = dp_now(dp);
 	for (int i = 0; i < n; i++)
 		dp_dispatch(s, &dp->msgs[i].msg_hdr, dp->msgs[i].msg_len);
 	return n;

@@ -80,6 +80,7 @@ struct esp_dp {
 	struct dp_conn *conns[DP_CONN_BUCKETS];
 	size_t nconns;
 	uint64_t conn_gc_ms;
+	uint64_t rx_now_ms;	/* the clock read once per receive batch */
 	/* batch state, allocated once: nothing is allocated per packet */
 	struct mmsghdr msgs[DP_SLOTS];
 	struct iovec iov[DP_SLOTS];
