@@ -76,31 +76,48 @@ static void dp_msg_addr(struct esp_dp *dp, size_t k, const struct esp_sa *sa)
 	esp_cmsg_src(h, &sa->sa_local, dp->cbuf[k]);
 }
 
-/* Encap one inner packet into slot k; false when it is dropped. */
-static bool dp_out_one(struct esp_dp *dp, const uint8_t *pkt, size_t len,
-		       size_t k, uint64_t now)
+/* Where an inner packet goes: its SA, and the socket it leaves by. */
+struct dp_route {
+	struct esp_sa *sa;
+	struct dp_sock *s;	/* the shared socket of that family */
+	struct dp_conn *c;	/* the connected one, or NULL */
+};
+
+/* Look the packet's selectors up (RFC 4301 5.1); false when it is
+ * dropped. */
+static bool dp_route(struct esp_dp *dp, const uint8_t *pkt, size_t len,
+		     struct dp_route *rt, uint64_t now)
 {
 	struct esp_flow fl;
-	struct esp_sa *sa;
-	struct dp_sock *s;
-	enum esp_drop why;
-	size_t olen;
 
 	if (esp_flow_parse(pkt, len, &fl)) {
 		dp_drop(dp, ESP_DROP_PROTO);
 		return false;
 	}
-	sa = esp_spd_out(dp->spd, &fl);
-	if (!sa) {
+	rt->sa = esp_spd_out(dp->spd, &fl);
+	if (!rt->sa) {
 		dp_drop(dp, ESP_DROP_NOPOLICY);
 		return false;
 	}
-	s = dp_sock_for(dp, sa->sa_remote.ss_family,
-			sa->sa_encap ? DP_NATT : DP_RAW);
-	if (!s) {
+	rt->s = dp_sock_for(dp, rt->sa->sa_remote.ss_family,
+			    rt->sa->sa_encap ? DP_NATT : DP_RAW);
+	if (!rt->s) {
 		dp_drop(dp, ESP_DROP_NOPOLICY);
 		return false;
 	}
+	rt->c = dp_conn_get(dp, rt->sa, now);
+	return true;
+}
+
+/* Encap one inner packet into slot k along rt; false when it is
+ * dropped. */
+static bool dp_out_encap(struct esp_dp *dp, const uint8_t *pkt, size_t len,
+			 size_t k, const struct dp_route *rt, uint64_t now)
+{
+	struct esp_sa *sa = rt->sa;
+	enum esp_drop why;
+	size_t olen;
+
 	if (esp_encap(sa, pkt, len, dp->tx[k], sizeof(dp->tx[k]), &olen, &why)) {
 		dp_drop(dp, why);
 		return false;
@@ -110,15 +127,24 @@ static bool dp_out_one(struct esp_dp *dp, const uint8_t *pkt, size_t len,
 	memset(&dp->msgs[k], 0, sizeof(dp->msgs[k]));
 	dp->msgs[k].msg_hdr.msg_iov = &dp->iov[k];
 	dp->msgs[k].msg_hdr.msg_iovlen = 1;
-	dp->tx_conn[k] = dp_conn_get(dp, sa, now);
-	if (dp->tx_conn[k]) {	/* connected: no address, no route lookup */
-		dp->tx_fd[k] = dp->tx_conn[k]->s.fd;
+	dp->tx_conn[k] = rt->c;
+	if (rt->c) {	/* connected: no address, no route lookup */
+		dp->tx_fd[k] = rt->c->s.fd;
 		dp->addrs[k] = sa->sa_remote;	/* for a fallback */
 		return true;
 	}
 	dp_msg_addr(dp, k, sa);
-	dp->tx_fd[k] = s->fd;
+	dp->tx_fd[k] = rt->s->fd;
 	return true;
+}
+
+static bool dp_out_one(struct esp_dp *dp, const uint8_t *pkt, size_t len,
+		       size_t k, uint64_t now)
+{
+	struct dp_route rt;
+
+	return dp_route(dp, pkt, len, &rt, now) &&
+	       dp_out_encap(dp, pkt, len, k, &rt, now);
 }
 
 /* sendmmsg one run [i, j) on one socket; the number sent. */
@@ -287,6 +313,8 @@ static size_t dp_tun_split(struct esp_dp *dp, size_t len, size_t k,
 			   uint64_t now)
 {
 	struct virtio_net_hdr vh;
+	struct dp_route rt;
+	bool routed = false;
 	struct esp_gso g;
 	size_t slen;
 
@@ -301,12 +329,20 @@ static size_t dp_tun_split(struct esp_dp *dp, size_t len, size_t k,
 		return k;
 	}
 	dp->st.tun_gso += vh.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+	/* the segments share addresses, protocol and ports: one lookup
+	 * serves them all (again after a flush, which may fail a socket) */
 	while ((slen = esp_gso_next(&g, dp->tx[k] + DP_HEADROOM)) > 0) {
-		if (dp_out_one(dp, dp->tx[k] + DP_HEADROOM, slen, k, now))
+		uint8_t *seg = dp->tx[k] + DP_HEADROOM;
+
+		if (!routed && !dp_route(dp, seg, slen, &rt, now))
+			continue;	/* dropped and counted: each segment */
+		routed = true;
+		if (dp_out_encap(dp, seg, slen, k, &rt, now))
 			k++;
 		if (k == DP_SLOTS) {
 			dp_flush(dp, k, now);
 			k = 0;
+			routed = false;
 		}
 	}
 	return k;
