@@ -321,6 +321,30 @@ static size_t one(struct esp_sa *sa, uint8_t *pkt, size_t cap)
 	return olen;
 }
 
+/* RFC 3602 3: every CBC packet gets a fresh unpredictable IV, also
+ * across the refills of the IV pool (32 IVs of 16 bytes each). */
+static void test_cbc_ivs_distinct(void **state)
+{
+	static uint8_t ivs[100][16];
+
+	(void)state;
+	for (size_t k = 0; k < NSUITES; k++) {
+		struct esp_sa *gw;
+		uint8_t pkt[400];
+
+		if (suites[k].encr != IKE_ENCR_AES_CBC)
+			continue;
+		gw = mk(&suites[k], false, false);
+		for (size_t i = 0; i < 100; i++) {
+			assert_true(one(gw, pkt, sizeof(pkt)) > ESP_HDR_LEN + 16);
+			memcpy(ivs[i], pkt + ESP_HDR_LEN, 16);
+			for (size_t j = 0; j < i; j++)
+				assert_memory_not_equal(ivs[i], ivs[j], 16);
+		}
+		esp_sa_free(gw);
+	}
+}
+
 static void test_tamper_every_byte(void **state)
 {
 	(void)state;
@@ -669,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_takeover_jump),
 		cmocka_unit_test(test_send_limit),
 		cmocka_unit_test(test_bad_params),
+		cmocka_unit_test(test_cbc_ivs_distinct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
