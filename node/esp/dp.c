@@ -599,7 +599,12 @@ static void dp_dispatch(struct dp_sock *s, struct msghdr *m, size_t len)
 		dp->st.truncated++;
 		return;
 	}
-	esp_cmsg_local(m, s->family, s->port, &local);
+	if (s->conn) {
+		local = s->conn->local;
+		m->msg_name = &s->conn->remote;
+	} else {
+		esp_cmsg_local(m, s->family, s->port, &local);
+	}
 	switch (s->kind) {
 	case DP_IKE:
 		dp_ike_in(dp, &local, m->msg_name, buf, len);
@@ -630,12 +635,16 @@ int dp_poll_sock(struct dp_sock *s)
 		dp->iov[i] = (struct iovec){ dp->rx[i],
 					     s->gro ? sizeof(dp->rx[i]) : DP_BUF };
 		memset(h, 0, sizeof(*h));
-		h->msg_name = &dp->addrs[i];
-		h->msg_namelen = sizeof(dp->addrs[i]);
 		h->msg_iov = &dp->iov[i];
 		h->msg_iovlen = 1;
+		if (s->conn && !s->gro)
+			continue;	/* nothing to learn per datagram */
 		h->msg_control = dp->cbuf[i];
 		h->msg_controllen = sizeof(dp->cbuf[i]);
+		if (s->conn)
+			continue;
+		h->msg_name = &dp->addrs[i];
+		h->msg_namelen = sizeof(dp->addrs[i]);
 	}
 	n = recvmmsg(s->fd, dp->msgs, DP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)

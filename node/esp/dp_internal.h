@@ -39,6 +39,7 @@ struct dp_sock {
 	enum dp_kind kind;
 	uint16_t port;
 	bool gro;		/* UDP_GRO: reads of up to 64 KB */
+	struct dp_conn *conn;	/* connected: the peer and our address */
 };
 
 /*

@@ -130,7 +130,7 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound, bool gro)
 int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
 		    const struct sockaddr_storage *remote, bool gro)
 {
-	int family = local->ss_family, fd;
+	int family = local->ss_family, fd, zero = 0;
 	struct sockaddr_storage ss = *local;
 	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
 					  sizeof(struct sockaddr_in6);
@@ -143,6 +143,12 @@ int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
 	if (fd < 0)
 		return fd;
 	if (connect(fd, (const struct sockaddr *)remote, sl))
+		return esp_sock_fail(fd);
+	/* both ends are known now: no source address and no PKTINFO per
+	 * datagram (the datapath takes them from the connection) */
+	if (family == AF_INET ?
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &zero, sizeof(zero)) :
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &zero, sizeof(zero)))
 		return esp_sock_fail(fd);
 	return fd;
 }
