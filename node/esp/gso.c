@@ -12,16 +12,71 @@
 #define TCP_PSH	0x08
 #define TCP_CWR	0x80
 
-uint16_t esp_csum_add(const void *p, size_t n, uint32_t sum)
+/*
+ * RFC 1071 1.2: the sum does not depend on byte order, so words are
+ * added as they lie in memory and swapped once at the end.  Bulk: 64
+ * bytes a step in four 16-byte vectors (SSE2 on any x86-64, NEON, or
+ * plain words where there is no SIMD), each 32-bit lane taking both
+ * 16-bit halves of its word, at most 2 * 0xffff a step: a lane holds
+ * CSUM_RUN steps before it is emptied into the 64-bit total.  (A
+ * target_clones("avx2") build of this loop is no faster; a separate
+ * 32-byte AVX2 loop sums L1-resident data ~35% faster but copies no
+ * faster, and only the copy is on the hot path.)
+ */
+typedef uint32_t csum_v __attribute__((vector_size(16)));
+
+#define CSUM_RUN	32768	/* 2^15 * 2 * 0xffff < 2^32 */
+
+static inline csum_v csum_lane(csum_v acc, csum_v w)
 {
-	const uint8_t *b = p;
-	uint64_t s0 = 0, s1 = 0, s;
+	return acc + (w & 0xffff) + (w >> 16);
+}
+
+/* The native-order sum of nblk 64-byte blocks of src, copied to dst
+ * on the way if copy (a constant: the branch folds away).  Four named
+ * vectors, not an array: gcc keeps those in registers. */
+static inline __attribute__((always_inline)) uint64_t
+csum_blocks(uint8_t *restrict dst, const uint8_t *restrict src, size_t nblk,
+	    bool copy)
+{
+	uint64_t t = 0;
+
+	while (nblk) {
+		size_t k = nblk < CSUM_RUN ? nblk : CSUM_RUN;
+		csum_v a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, w, x, y, z;
+
+		for (nblk -= k; k; k--, src += 64) {
+			memcpy(&w, src, 16);
+			memcpy(&x, src + 16, 16);
+			memcpy(&y, src + 32, 16);
+			memcpy(&z, src + 48, 16);
+			if (copy) {
+				memcpy(dst, &w, 16);
+				memcpy(dst + 16, &x, 16);
+				memcpy(dst + 32, &y, 16);
+				memcpy(dst + 48, &z, 16);
+				dst += 64;
+			}
+			a = csum_lane(a, w);
+			b = csum_lane(b, x);
+			c = csum_lane(c, y);
+			d = csum_lane(d, z);
+		}
+		a = csum_lane(csum_lane(csum_lane(csum_lane((csum_v){ 0 },
+							    a), b), c), d);
+		t += (uint64_t)a[0] + a[1] + a[2] + a[3];
+	}
+	return t;
+}
+
+/* The native-order sum of the last n < 64 bytes (any n works): 32-bit
+ * words into 64-bit sums, no carry to handle, two chains. */
+static inline uint64_t csum_words(const uint8_t *b, size_t n)
+{
+	uint64_t s0 = 0, s1 = 0;
 	uint32_t w[4];
 	uint16_t t = 0;
 
-	/* RFC 1071 1.2: the sum does not depend on byte order, so add
-	 * native 32-bit words into 64-bit sums (no carry to handle below
-	 * 2^32 words: no branch, two chains) and swap once at the end */
 	for (; n >= 16; b += 16, n -= 16) {
 		memcpy(w, b, 16);
 		s0 += (uint64_t)w[0] + w[2];
@@ -42,7 +97,13 @@ uint16_t esp_csum_add(const void *p, size_t n, uint32_t sum)
 		memcpy(&t, b, 1);
 		s1 += t;
 	}
-	s = (s0 & 0xffffffffu) + (s0 >> 32) + (s1 & 0xffffffffu) + (s1 >> 32);
+	return (s0 & 0xffffffffu) + (s0 >> 32) + (s1 & 0xffffffffu) + (s1 >> 32);
+}
+
+/* A native-order sum folded to 16 bits, in network order, plus sum. */
+static inline uint16_t csum_fold(uint64_t s, uint32_t sum)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
@@ -50,6 +111,27 @@ uint16_t esp_csum_add(const void *p, size_t n, uint32_t sum)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
+}
+
+uint16_t esp_csum_add(const void *p, size_t n, uint32_t sum)
+{
+	const uint8_t *b = p;
+	size_t bulk = n & ~(size_t)63;
+
+	return csum_fold(csum_blocks(NULL, b, bulk / 64, false) +
+			 csum_words(b + bulk, n - bulk), sum);
+}
+
+uint16_t esp_csum_copy(void *restrict dst, const void *restrict src,
+		       size_t n, uint32_t sum)
+{
+	const uint8_t *b = src;
+	uint8_t *d = dst;
+	size_t bulk = n & ~(size_t)63;
+	uint64_t s = csum_blocks(d, b, bulk / 64, true);
+
+	memcpy(d + bulk, b + bulk, n - bulk);
+	return csum_fold(s + csum_words(b + bulk, n - bulk), sum);
 }
 
 uint16_t esp_csum_pseudo(const uint8_t *pkt, uint8_t proto, size_t l4len)
@@ -167,6 +249,42 @@ static int gso_check(struct esp_gso *g, const struct virtio_net_hdr *vh,
 	return 0;
 }
 
+/* A sum of a few 16-bit words (< 2^20) folded, not complemented. */
+static uint16_t gso_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+/* The sums of the headers every segment repeats, the fields gso_fix()
+ * rewrites counted as zero, so that a segment's checksums are these
+ * plus its own fields and payload (RFC 1624 3: a header sum updated by
+ * the words that change). */
+static void gso_sums(struct esp_gso *g)
+{
+	const uint8_t *pkt = g->gs_pkt;
+	size_t l4 = g->gs_l4, thlen = g->gs_hlen - l4;
+	uint8_t h[60];		/* IHL and TCP data offset: at most 15 * 4 */
+
+	if (g->gs_family == 4) {
+		memcpy(h, pkt, l4);
+		memset(h + 2, 0, 4);		/* total length, id */
+		memset(h + 10, 0, 2);		/* checksum */
+		g->gs_ipsum = esp_csum_add(h, l4, 0);
+	}
+	memcpy(h, pkt + l4, thlen);
+	if (g->gs_proto == IPPROTO_TCP) {
+		memset(h + 4, 0, 4);		/* sequence number */
+		memset(h + 12, 0, 2);		/* data offset, flags (one word) */
+		memset(h + 16, 0, 2);		/* checksum */
+	} else {
+		memset(h + 4, 0, 4);		/* length, checksum */
+	}
+	/* with the pseudo header's addresses and protocol */
+	g->gs_l4sum = esp_csum_add(h, thlen,
+				   esp_csum_pseudo(pkt, g->gs_proto, 0));
+}
+
 int esp_gso_start(struct esp_gso *g, const struct virtio_net_hdr *vh,
 		  uint8_t *pkt, size_t len, size_t cap)
 {
@@ -195,41 +313,49 @@ int esp_gso_start(struct esp_gso *g, const struct virtio_net_hdr *vh,
 	g->gs_off = g->gs_hlen;
 	if (g->gs_hlen + g->gs_mss > cap)
 		return -EMSGSIZE;
+	gso_sums(g);
 	return 0;
 }
 
-/* Lengths, id, sequence number, flags and checksums of one segment. */
-static void gso_fix(struct esp_gso *g, uint8_t *out, size_t seg, bool last)
+/* Lengths, id, sequence number, flags and checksums of one segment;
+ * psum is the sum of its payload, taken while copying it. */
+static void gso_fix(struct esp_gso *g, uint8_t *out, size_t seg,
+		    uint16_t psum, bool last)
 {
-	size_t l4 = g->gs_l4, l4len = g->gs_hlen - l4 + seg;
+	size_t l4 = g->gs_l4, thlen = g->gs_hlen - l4, l4len = thlen + seg;
 	uint8_t *th = out + l4, *ck;
+	uint32_t sum;
 
 	if (g->gs_family == 4) {
 		gso_put16(out + 2, (uint16_t)(l4 + l4len));
-		gso_put16(out + 4, g->gs_id++);
-		gso_put16(out + 10, 0);
-		gso_put16(out + 10, (uint16_t)~esp_csum_add(out, l4, 0));
+		gso_put16(out + 4, g->gs_id);
+		sum = g->gs_ipsum + (uint32_t)(l4 + l4len) + g->gs_id++;
+		gso_put16(out + 10, (uint16_t)~gso_fold(sum));
 	} else {
 		gso_put16(out + 4, (uint16_t)l4len);
 	}
+	/* the pseudo header's length, the payload (at an even offset
+	 * unless a header were odd) and the L4 header's own fields */
+	sum = g->gs_l4sum + (uint32_t)l4len + esp_csum_at(psum, thlen);
 	if (g->gs_proto == IPPROTO_TCP) {
 		th[4] = (uint8_t)(g->gs_seq >> 24);
 		th[5] = (uint8_t)(g->gs_seq >> 16);
 		th[6] = (uint8_t)(g->gs_seq >> 8);
 		th[7] = (uint8_t)g->gs_seq;
+		sum += (g->gs_seq >> 16) + (g->gs_seq & 0xffff);
 		g->gs_seq += (uint32_t)seg;
 		if (!last)
 			th[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 		if (!g->gs_first)
 			th[13] &= (uint8_t)~TCP_CWR;
+		sum += (uint32_t)th[12] << 8 | th[13];
 		ck = th + 16;
 	} else {
 		gso_put16(th + 4, (uint16_t)l4len);
+		sum += (uint32_t)l4len;
 		ck = th + 6;
 	}
-	gso_put16(ck, 0);
-	uint16_t c = (uint16_t)~esp_csum_add(th, l4len,
-					     esp_csum_pseudo(out, g->gs_proto, l4len));
+	uint16_t c = (uint16_t)~gso_fold(sum);
 	/* RFC 768: a computed UDP checksum of 0 goes out as all ones
 	 * (for TCP the two are the same number) */
 	gso_put16(ck, c ? c : 0xffff);
@@ -238,6 +364,7 @@ static void gso_fix(struct esp_gso *g, uint8_t *out, size_t seg, bool last)
 
 size_t esp_gso_next(struct esp_gso *g, uint8_t *out)
 {
+	uint16_t psum;
 	size_t seg;
 
 	if (g->gs_done)
@@ -251,9 +378,10 @@ size_t esp_gso_next(struct esp_gso *g, uint8_t *out)
 	if (seg > g->gs_mss)
 		seg = g->gs_mss;
 	memcpy(out, g->gs_pkt, g->gs_hlen);
-	memcpy(out + g->gs_hlen, g->gs_pkt + g->gs_off, seg);
+	/* one pass over the payload: copied and summed together */
+	psum = esp_csum_copy(out + g->gs_hlen, g->gs_pkt + g->gs_off, seg, 0);
 	g->gs_off += seg;
 	g->gs_done = g->gs_off >= g->gs_end;
-	gso_fix(g, out, seg, g->gs_done);
+	gso_fix(g, out, seg, psum, g->gs_done);
 	return g->gs_hlen + seg;
 }

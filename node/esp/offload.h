@@ -30,6 +30,17 @@
 /* RFC 1071 ones' complement sum of p[0..n) added to sum (a sum of
  * big-endian 16-bit words), folded to 16 bits, not complemented. */
 uint16_t esp_csum_add(const void *p, size_t n, uint32_t sum);
+/* memcpy(dst, src, n) (no overlap) and esp_csum_add(src, n, sum) in one
+ * pass over the bytes. */
+uint16_t esp_csum_copy(void *restrict dst, const void *restrict src,
+		       size_t n, uint32_t sum);
+/* A sum of bytes that start at offset off of the span being summed:
+ * RFC 1071 2(B), at an odd offset each byte sits in the other half of
+ * its 16-bit word, so the sum is byte-swapped. */
+static inline uint16_t esp_csum_at(uint16_t sum, size_t off)
+{
+	return off & 1 ? (uint16_t)(sum << 8 | sum >> 8) : sum;
+}
 /* The TCP/UDP pseudo-header sum (RFC 793 3.1, RFC 8200 8.1) of pkt's
  * addresses for an L4 length of l4len, folded, not complemented. */
 uint16_t esp_csum_pseudo(const uint8_t *pkt, uint8_t proto, size_t l4len);
@@ -43,6 +54,8 @@ struct esp_gso {
 	uint16_t gs_mss;	/* payload bytes per segment (gso_size) */
 	uint16_t gs_id;		/* IPv4 id of the next segment */
 	uint32_t gs_seq;	/* TCP sequence number of the next segment */
+	uint16_t gs_ipsum;	/* IPv4 header sum, fields gso_fix sets as 0 */
+	uint16_t gs_l4sum;	/* L4 header + pseudo-header addresses, same */
 	uint8_t gs_family;	/* 4, 6 */
 	uint8_t gs_proto;	/* IPPROTO_TCP / IPPROTO_UDP; 0: no GSO */
 	bool gs_first, gs_done;

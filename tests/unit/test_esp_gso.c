@@ -200,6 +200,133 @@ static void test_csum_reference(void **state)
 			 ref_fold(ref_sum(buf, 2999, 0xffff)));
 }
 
+/* ref_sum over any length: folded every 64 KB, so it cannot wrap. */
+static uint16_t ref_csum(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t k; n; p += k, n -= k) {
+		k = n < 65536 ? n : 65536;
+		s = ref_fold(ref_sum(p, k, s));
+	}
+	return ref_fold(s);
+}
+
+static uint8_t csrc[(2u << 20) + 4096], cdst[(2u << 20) + 4096];
+
+/* One esp_csum_copy() against the reference and memcpy(): the sum, the
+ * copy, and not a byte written outside dst[0..n). */
+static void copy_one(size_t soff, size_t doff, size_t n, uint32_t init)
+{
+	uint16_t want = ref_csum(csrc + soff, n, init);
+
+	memset(cdst, 0xa5, doff + n + 64);
+	assert_int_equal(esp_csum_copy(cdst + doff, csrc + soff, n, init), want);
+	assert_memory_equal(cdst + doff, csrc + soff, n);
+	for (size_t i = 0; i < doff; i++)
+		assert_int_equal(cdst[i], 0xa5);
+	for (size_t i = doff + n; i < doff + n + 64; i++)
+		assert_int_equal(cdst[i], 0xa5);
+	assert_int_equal(esp_csum_add(csrc + soff, n, init), want);
+}
+
+/* The fused copy: every length to 200 (each tail of the 64-byte step
+ * and of the 16-byte one), tails 0..17 after long runs, odd and even
+ * source and destination addresses, with and without an initial sum. */
+static void test_csum_copy(void **state)
+{
+	static const size_t bases[] = { 256, 1344, 1408, 4096, 65472 };
+
+	(void)state;
+	srand(11);
+	for (size_t i = 0; i < sizeof(csrc); i++)
+		csrc[i] = (uint8_t)rand();
+	for (size_t n = 0; n <= 200; n++)
+		for (size_t soff = 0; soff < 4; soff++)
+			for (size_t doff = 0; doff < 4; doff++)
+				copy_one(soff, doff, n, (uint32_t)(n * 40503u) & 0x3ffff);
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
+		for (size_t t = 0; t <= 17; t++)
+			for (size_t off = 0; off < 2; off++)
+				copy_one(off, 1 - off, bases[b] + t, (uint32_t)t);
+	/* beyond 2 MB: the vector lanes are emptied on the way (all ones
+	 * fills them fastest) */
+	copy_one(1, 2, (2u << 20) + 100, 0xffff);
+	memset(csrc, 0xff, sizeof(csrc));
+	copy_one(0, 0, (2u << 20) + 1001, 0xffff);
+	copy_one(3, 1, (2u << 20) + 64, 0);
+}
+
+/* A sum taken on its own joins one of the bytes in front of it: at an
+ * odd offset byte-swapped (esp_csum_at), as gso_fix() adds a segment's
+ * payload to its header. */
+static void test_csum_at(void **state)
+{
+	uint8_t all[1600];
+
+	(void)state;
+	srand(13);
+	for (size_t i = 0; i < sizeof(all); i++)
+		all[i] = (uint8_t)rand();
+	for (size_t h = 0; h < 12; h++) {
+		for (size_t n = 0; n < 1400; n = n * 3 + 1 + h) {
+			uint16_t tail = esp_csum_copy(cdst, all + h, n, 0);
+			uint32_t init = (uint32_t)(h * 977);
+
+			assert_int_equal(esp_csum_add(all, h, init + esp_csum_at(tail, h)),
+					 ref_csum(all, h + n, init));
+		}
+	}
+}
+
+/* Random payloads split at odd and tiny MSS values (segments start at
+ * odd addresses in the super-packet), odd totals: every segment's
+ * checksums against the reference, every payload byte. */
+static void test_split_random(void **state)
+{
+	static const uint16_t mss[] = { 1, 7, 63, 64, 65, 999, 1399, 1400, 1449 };
+
+	(void)state;
+	srand(17);
+	for (int v = 4; v <= 6; v += 2) {
+		for (size_t m = 0; m < sizeof(mss) / sizeof(mss[0]); m++) {
+			size_t l4 = v == 4 ? 20 : 40, hlen = l4 + 32;
+			size_t plen = 40u * mss[m] + 3;	/* 41 segments */
+			size_t len = mk_tcp(sp, v, (uint32_t)rand(),
+					    TCP_ACK | TCP_PSH, plen, 0);
+			struct virtio_net_hdr vh = vh_gso(v == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 :
+							  VIRTIO_NET_HDR_GSO_TCPV6, l4, hlen,
+							  mss[m], true);
+			size_t n, off = hlen;
+
+			for (size_t i = hlen; i < len; i++)
+				sp[i] = (uint8_t)rand();
+			n = split(&vh, len);
+			assert_int_equal(n, (plen + mss[m] - 1) / mss[m]);
+			for (size_t i = 0; i < n; i++) {
+				size_t pl = seglen[i] - hlen;
+
+				assert_true(pl == mss[m] || i == n - 1);
+				assert_memory_equal(seg[i] + hlen, sp + off, pl);
+				assert_true(l4_ok(seg[i], l4, IPPROTO_TCP));
+				if (v == 4)
+					assert_true(ip4_ok(seg[i]));
+				off += pl;
+			}
+			assert_int_equal(off, len);
+			/* and UDP */
+			len = mk_udp(sp, v, plen);
+			for (size_t i = l4 + 8; i < len; i++)
+				sp[i] = (uint8_t)rand();
+			vh = vh_gso(VIRTIO_NET_HDR_GSO_UDP_L4, l4, l4 + 8, mss[m], false);
+			n = split(&vh, len);
+			for (size_t i = 0; i < n; i++) {
+				assert_true(l4_ok(seg[i], l4, IPPROTO_UDP));
+				if (v == 4)
+					assert_true(ip4_ok(seg[i]));
+			}
+		}
+	}
+}
+
 /* 5000 bytes at MSS 1400: 1400, 1400, 1400 and an 800-byte tail. */
 static void tcp_split(int v)
 {
@@ -653,9 +780,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csum_reference),
+		cmocka_unit_test(test_csum_copy),
+		cmocka_unit_test(test_csum_at),
 		cmocka_unit_test(test_tcp4_split),
 		cmocka_unit_test(test_tcp6_split),
 		cmocka_unit_test(test_udp_split),
+		cmocka_unit_test(test_split_random),
 		cmocka_unit_test(test_needs_csum_plain),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_gro_roundtrip),
