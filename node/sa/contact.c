@@ -5,6 +5,10 @@
  * authenticated peer ID is then forgotten here and on the standbys
  * (no DELETE: the peer has no such SA any more), with its Child SAs, so
  * stale SAs do not linger until DPD or their lifetime ends.
+ *
+ * The candidates come from the tables' peer-ID index (table.c), so a
+ * reconnect storm of n peers costs O(n), not O(n^2); the rules below
+ * still decide which of them go.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +18,13 @@
 #include "sa/requests.h"
 #include "sa/table.h"
 
+#define CONTACT_INLINE	8	/* usually one or two: no malloc */
+
 struct contact_scan {
 	const struct ike_sa *sa;
 	uint64_t *spi;			/* our SPIs of the SAs to forget */
 	size_t n, cap;
+	uint64_t inline_spi[CONTACT_INLINE];
 };
 
 static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
@@ -38,11 +45,14 @@ static int contact_match(struct ike_sa *o, void *arg)
 	    !same_peer(o, s->sa))
 		return 0;
 	if (s->n == s->cap) {
-		n = realloc(s->spi, (s->cap ? s->cap * 2 : 8) * sizeof(*n));
+		n = realloc(s->spi == s->inline_spi ? NULL : s->spi,
+			    s->cap * 2 * sizeof(*n));
 		if (!n)
 			return -1;	/* keep what we have */
+		if (s->spi == s->inline_spi)
+			memcpy(n, s->inline_spi, sizeof(s->inline_spi));
 		s->spi = n;
-		s->cap = s->cap ? s->cap * 2 : 8;
+		s->cap *= 2;
 	}
 	s->spi[s->n++] = ike_sa_our_spi(o);
 	return 0;
@@ -50,7 +60,7 @@ static int contact_match(struct ike_sa *o, void *arg)
 
 size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa)
 {
-	struct contact_scan s = { .sa = sa };
+	struct contact_scan s = { .sa = sa, .cap = CONTACT_INLINE };
 	struct ike_sa *o;
 	size_t i, done = 0;
 
@@ -61,7 +71,9 @@ size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa)
 			   "long to compare, other SAs kept");
 		return 0;
 	}
-	ike_sa_foreach(h, contact_match, &s);
+	s.spi = s.inline_spi;
+	ike_sa_foreach_peer(h, sa->sa_peer_id_type, sa->sa_peer_id,
+			    sa->sa_peer_id_len, contact_match, &s);
 	/* collected first: in single-node mode a local delete commits (and
 	 * frees the SA) before ike_sa_delete_local() returns */
 	for (i = 0; i < s.n; i++) {
@@ -75,6 +87,7 @@ size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa)
 		ike_sa_delete_local(h, o, "INITIAL_CONTACT");
 		done++;
 	}
-	free(s.spi);
+	if (s.spi != s.inline_spi)
+		free(s.spi);
 	return done;
 }

@@ -182,7 +182,10 @@ struct ike_sa {
 	struct ike_sa *sa_hnext_half;	/* chain by (peer SPI, peer addr) */
 	uint64_t sa_half_hash;		/* its hash at insertion: sa_remote
 					 * may move (to port 4500) while on it */
+	struct ike_sa *sa_hnext_peer;	/* chain by peer ID (INITIAL_CONTACT) */
+	uint64_t sa_peer_hash;		/* the peer ID's hash it is filed by */
 	bool sa_in_spi, sa_in_half;	/* which chains it is on */
+	bool sa_in_peer;
 	bool sa_del_pending;		/* a local delete is replicating:
 					 * never a second one (not synced) */
 };

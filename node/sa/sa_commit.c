@@ -102,6 +102,7 @@ static void apply_ike_fields(struct hike *h, struct ike_sa *sa,
 		sa->sa_peer_id_type = u->peer_id_type;
 		sa->sa_peer_id_len = u->peer_id_len;
 		memcpy(sa->sa_peer_id, u->peer_id, sizeof(sa->sa_peer_id));
+		ike_sa_peer_id_changed(h, sa);	/* INITIAL_CONTACT's index */
 	}
 	if (u->set_times) {
 		sa->sa_rekey_ms = u->rekey_ms;

@@ -126,6 +126,10 @@ static void ike_mirror(struct hike *h, struct ike_sa *dst, struct ike_sa *src)
 	dst->sa_hnext_half = keep.sa_hnext_half;
 	dst->sa_in_spi = keep.sa_in_spi;
 	dst->sa_in_half = keep.sa_in_half;
+	dst->sa_hnext_peer = keep.sa_hnext_peer;
+	dst->sa_peer_hash = keep.sa_peer_hash;
+	dst->sa_in_peer = keep.sa_in_peer;
+	ike_sa_peer_id_changed(h, dst);		/* src may carry another ID */
 	/* the lease is marked, never released, on an upsert: an IKE rekey
 	 * moves it to the successor (RFC 7296 2.18) */
 	if (dst->sa_lease_pool >= 0)

@@ -1,5 +1,6 @@
-/* SA tables: chained hashes keyed by SPI, doubled when the load passes
- * one, so lookups stay O(1) at any number of SAs. */
+/* SA tables: chained hashes keyed by SPI (and, for INITIAL_CONTACT, by
+ * peer ID), doubled when the load passes one, so lookups stay O(1) at
+ * any number of SAs. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -88,11 +89,12 @@ int sa_tables_init(struct hike *h)
 
 	if (!t || !c)
 		goto fail;
-	t->spi_nb = t->half_nb = c->nb = TABLE_MIN_BUCKETS;
+	t->spi_nb = t->half_nb = t->peer_nb = c->nb = TABLE_MIN_BUCKETS;
 	t->spi_b = calloc(t->spi_nb, sizeof(*t->spi_b));
 	t->half_b = calloc(t->half_nb, sizeof(*t->half_b));
+	t->peer_b = calloc(t->peer_nb, sizeof(*t->peer_b));
 	c->b = calloc(c->nb, sizeof(*c->b));
-	if (!t->spi_b || !t->half_b || !c->b)
+	if (!t->spi_b || !t->half_b || !t->peer_b || !c->b)
 		goto fail;
 	if (RAND_bytes((uint8_t *)&t->hash_key, sizeof(t->hash_key)) != 1)
 		goto fail;
@@ -103,6 +105,7 @@ fail:
 	if (t) {
 		free(t->spi_b);
 		free(t->half_b);
+		free(t->peer_b);
 	}
 	if (c)
 		free(c->b);
@@ -137,6 +140,7 @@ void sa_tables_free(struct hike *h)
 	OPENSSL_cleanse(&t->cookie, sizeof(t->cookie));
 	free(t->spi_b);
 	free(t->half_b);
+	free(t->peer_b);
 	free(t);
 	free(h->child_sas->b);
 	free(h->child_sas);
@@ -181,6 +185,25 @@ static size_t half_bucket(const struct ike_sa_table *t, uint64_t spi,
 			  const struct sockaddr_storage *peer)
 {
 	return half_hash(t, spi, peer) & (t->half_nb - 1);
+}
+
+/* Keyed: peer IDs are chosen by peers (authenticated ones, though). */
+static uint64_t peer_hash(const struct ike_sa_table *t, uint8_t type,
+			  const uint8_t *id, size_t len)
+{
+	uint64_t h = mix64(t->hash_key ^ ((uint64_t)type << 16 | len)), w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, id + i, 8);
+		h = mix64(h ^ w);
+	}
+	if (i < len) {
+		w = 0;
+		memcpy(&w, id + i, len - i);
+		h = mix64(h ^ w);
+	}
+	return h;
 }
 
 static size_t child_bucket(const struct child_sa_table *t, uint32_t spi)
@@ -238,6 +261,28 @@ int ike_sa_foreach(struct hike *h, int (*cb)(struct ike_sa *, void *),
 			if (rc)
 				return rc;
 		}
+	return 0;
+}
+
+int ike_sa_foreach_peer(struct hike *h, uint8_t type, const uint8_t *id,
+			size_t len, int (*cb)(struct ike_sa *, void *),
+			void *arg)
+{
+	struct ike_sa_table *t = h->ike_sas;
+	uint64_t hash = peer_hash(t, type, id, len);
+	struct ike_sa *sa, *next;
+	int rc;
+
+	for (sa = t->peer_b[hash & (t->peer_nb - 1)]; sa; sa = next) {
+		next = sa->sa_hnext_peer;
+		if (sa->sa_peer_hash != hash || sa->sa_peer_id_type != type ||
+		    sa->sa_peer_id_len != len ||
+		    memcmp(sa->sa_peer_id, id, len))
+			continue;
+		rc = cb(sa, arg);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -309,6 +354,28 @@ static int ike_half_grow(struct ike_sa_table *t)
 	return 0;
 }
 
+static int ike_peer_grow(struct ike_sa_table *t)
+{
+	size_t nb = t->peer_nb * 2, i, old_nb = t->peer_nb;
+	struct ike_sa **b = calloc(nb, sizeof(*b)), **old = t->peer_b;
+	struct ike_sa *sa, *next;
+
+	if (!b)
+		return -ENOMEM;
+	t->peer_b = b;
+	t->peer_nb = nb;
+	for (i = 0; i < old_nb; i++)
+		for (sa = old[i]; sa; sa = next) {
+			size_t k = sa->sa_peer_hash & (nb - 1);
+
+			next = sa->sa_hnext_peer;
+			sa->sa_hnext_peer = b[k];
+			b[k] = sa;
+		}
+	free(old);
+	return 0;
+}
+
 static int child_grow(struct child_sa_table *t)
 {
 	size_t nb = t->nb * 2, i, old_nb = t->nb;
@@ -368,6 +435,52 @@ static void ike_sa_remove_half(struct ike_sa_table *t, struct ike_sa *sa)
 	t->nhalf--;
 }
 
+/* Never fails: without memory to grow, the chains get longer. */
+static void ike_peer_insert(struct ike_sa_table *t, struct ike_sa *sa)
+{
+	size_t k;
+
+	if (sa->sa_in_peer || !sa->sa_peer_id_len)
+		return;
+	if (t->npeer >= t->peer_nb)
+		(void)ike_peer_grow(t);
+	sa->sa_peer_hash = peer_hash(t, sa->sa_peer_id_type, sa->sa_peer_id,
+				     sa->sa_peer_id_len);
+	k = sa->sa_peer_hash & (t->peer_nb - 1);
+	sa->sa_hnext_peer = t->peer_b[k];
+	t->peer_b[k] = sa;
+	sa->sa_in_peer = true;
+	t->npeer++;
+}
+
+/* By the hash it went in with, whatever its ID is now. */
+static void ike_peer_remove(struct ike_sa_table *t, struct ike_sa *sa)
+{
+	struct ike_sa **pp;
+
+	if (!sa->sa_in_peer)
+		return;
+	pp = &t->peer_b[sa->sa_peer_hash & (t->peer_nb - 1)];
+	for (; *pp; pp = &(*pp)->sa_hnext_peer)
+		if (*pp == sa) {
+			*pp = sa->sa_hnext_peer;
+			break;
+		}
+	sa->sa_hnext_peer = NULL;
+	sa->sa_in_peer = false;
+	t->npeer--;
+}
+
+void ike_sa_peer_id_changed(struct hike *h, struct ike_sa *sa)
+{
+	struct ike_sa_table *t = h->ike_sas;
+
+	if (!sa->sa_in_spi)
+		return;		/* filed when it is inserted */
+	ike_peer_remove(t, sa);
+	ike_peer_insert(t, sa);
+}
+
 /* Into the SPI index; a half-open SA stays in the half index too (so a
  * retransmitted IKE_SA_INIT finds it) until it leaves HALF_OPEN. */
 int ike_sa_insert(struct hike *h, struct ike_sa *sa)
@@ -384,18 +497,20 @@ int ike_sa_insert(struct hike *h, struct ike_sa *sa)
 	t->spi_b[k] = sa;
 	sa->sa_in_spi = true;
 	t->count++;
+	ike_peer_insert(t, sa);
 	if (sa->sa_state != IKE_SA_HALF_OPEN && sa->sa_state != IKE_SA_NEW)
 		ike_sa_remove_half(t, sa);
 	return 0;
 }
 
-/* Out of both indexes (the children are the caller's business). */
+/* Out of every index (the children are the caller's business). */
 void ike_sa_remove(struct hike *h, struct ike_sa *sa)
 {
 	struct ike_sa_table *t = h->ike_sas;
 	struct ike_sa **pp;
 
 	ike_sa_remove_half(t, sa);
+	ike_peer_remove(t, sa);
 	if (!sa->sa_in_spi)
 		return;
 	for (pp = &t->spi_b[spi_bucket(t, ike_sa_our_spi(sa))]; *pp;

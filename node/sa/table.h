@@ -27,6 +27,12 @@ struct ike_sa_table {
 	size_t spi_nb, count;
 	struct ike_sa **half_b;		/* by (peer SPI, peer address) */
 	size_t half_nb, nhalf;
+	/* By authenticated peer ID (type and bytes), for INITIAL_CONTACT:
+	 * every SA of the SPI index that has one.  The connection is not
+	 * part of the key: sa_conn is re-pointed (or cleared) by every
+	 * reload, while the ID only changes where peer_id_changed says. */
+	struct ike_sa **peer_b;
+	size_t peer_nb, npeer;
 	uint64_t hash_key;		/* keys the hash of peer-chosen values */
 	uint64_t serial;
 	const struct child_sa_ops *ops;
@@ -64,6 +70,16 @@ void sa_inflight_inc(struct hike *h);
 void sa_inflight_dec(struct hike *h);
 /* conn, or its namesake in the current conf when conn belongs to a
  * replaced one; NULL when the reload removed it (conf_swap.c). */
+/* The peer-ID index: call after an SA's sa_peer_id* changed (it is
+ * re-filed if it is in the SPI index).  ike_sa_insert() and
+ * ike_sa_remove() keep it up to date otherwise. */
+void ike_sa_peer_id_changed(struct hike *h, struct ike_sa *sa);
+/* cb for each SA in the tables authenticated as exactly (type, id, len),
+ * in no particular order; cb must not change the tables and returns
+ * non-zero to stop.  O(SAs with that ID). */
+int ike_sa_foreach_peer(struct hike *h, uint8_t type, const uint8_t *id,
+			size_t len, int (*cb)(struct ike_sa *, void *),
+			void *arg);
 const struct conf_conn *sa_conn_current(struct hike *h,
 					const struct conf_conn *conn);
 void sa_conf_retired_free(struct ike_sa_table *t);
