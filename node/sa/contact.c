@@ -22,27 +22,21 @@
 
 struct contact_scan {
 	const struct ike_sa *sa;
+	const struct conf_conn *conn;
 	uint64_t *spi;			/* our SPIs of the SAs to forget */
 	size_t n, cap;
 	uint64_t inline_spi[CONTACT_INLINE];
 };
-
-static bool same_peer(const struct ike_sa *a, const struct ike_sa *b)
-{
-	return a->sa_conn == b->sa_conn &&
-	       a->sa_peer_id_type == b->sa_peer_id_type &&
-	       a->sa_peer_id_len == b->sa_peer_id_len &&
-	       memcmp(a->sa_peer_id, b->sa_peer_id, a->sa_peer_id_len) == 0;
-}
 
 static int contact_match(struct ike_sa *o, void *arg)
 {
 	struct contact_scan *s = arg;
 	uint64_t *n;
 
+	/* the same ID: ike_sa_foreach_peer() compared type, length, bytes */
 	if (o == s->sa || o->sa_state == IKE_SA_HALF_OPEN ||
 	    o->sa_state == IKE_SA_DEAD || o->sa_del_pending ||
-	    !same_peer(o, s->sa))
+	    o->sa_conn != s->conn)
 		return 0;
 	if (s->n == s->cap) {
 		n = realloc(s->spi == s->inline_spi ? NULL : s->spi,
@@ -58,22 +52,24 @@ static int contact_match(struct ike_sa *o, void *arg)
 	return 0;
 }
 
-size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa)
+size_t ike_sa_initial_contact_id(struct hike *h, struct ike_sa *sa,
+				 const struct conf_conn *conn, uint8_t type,
+				 const uint8_t *id, size_t len)
 {
-	struct contact_scan s = { .sa = sa, .cap = CONTACT_INLINE };
+	struct contact_scan s = { .sa = sa, .conn = conn,
+				  .cap = CONTACT_INLINE };
 	struct ike_sa *o;
 	size_t i, done = 0;
 
-	if (!sa->sa_conn || !sa->sa_peer_id_len)
+	if (!conn || !len)
 		return 0;
-	if (sa->sa_peer_id_len == SA_PEER_ID_MAX) {
+	if (len >= SA_PEER_ID_MAX) {
 		ike_sa_log(h, sa, LOG_INFO_, "INITIAL_CONTACT: peer ID too "
 			   "long to compare, other SAs kept");
 		return 0;
 	}
 	s.spi = s.inline_spi;
-	ike_sa_foreach_peer(h, sa->sa_peer_id_type, sa->sa_peer_id,
-			    sa->sa_peer_id_len, contact_match, &s);
+	ike_sa_foreach_peer(h, type, id, len, contact_match, &s);
 	/* collected first: in single-node mode a local delete commits (and
 	 * frees the SA) before ike_sa_delete_local() returns */
 	for (i = 0; i < s.n; i++) {
@@ -90,4 +86,11 @@ size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa)
 	if (s.spi != s.inline_spi)
 		free(s.spi);
 	return done;
+}
+
+size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa)
+{
+	return ike_sa_initial_contact_id(h, sa, sa->sa_conn,
+					 sa->sa_peer_id_type, sa->sa_peer_id,
+					 sa->sa_peer_id_len);
 }

@@ -69,13 +69,18 @@ int ike_sa_reply_notify(struct hike *h, struct ike_sa *sa,
 int ike_sa_stage_answer(struct hike *h, struct ike_sa *sa,
 			const struct ike_rx *rx, struct ike_msg *resp,
 			struct sa_update *u);
+/* RFC 7296 2.4 INITIAL_CONTACT in sa's IKE_AUTH: forget every other IKE
+ * SA of the same connection and peer ID (replicated, no DELETE sent).
+ * Returns how many (contact.c).  The _id form takes the connection and
+ * ID IKE_AUTH staged: in a cluster sa has them only once its update has
+ * come back, after the deletes should have been submitted. */
+size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa);
+size_t ike_sa_initial_contact_id(struct hike *h, struct ike_sa *sa,
+				 const struct conf_conn *conn, uint8_t type,
+				 const uint8_t *id, size_t len);
 /* Stage the answer, mark the SA busy and replicate; the response leaves
  * when the update commits.  On success *u belongs to the replicator (set
  * to NULL); on failure the caller still owns and frees it. */
-/* RFC 7296 2.4 INITIAL_CONTACT in sa's IKE_AUTH: forget every other IKE
- * SA of the same connection and peer ID (replicated, no DELETE sent).
- * Returns how many (contact.c). */
-size_t ike_sa_initial_contact(struct hike *h, struct ike_sa *sa);
 int ike_sa_answer(struct hike *h, struct ike_sa *sa, const struct ike_rx *rx,
 		  struct ike_msg *resp, struct sa_update **u);
 

@@ -293,15 +293,19 @@ static int auth_answer(struct auth_ctx *a, const struct ike_rx *rx)
 {
 	struct hike *h = a->h;
 	struct ike_sa *sa = a->sa;
+	uint8_t id[SA_PEER_ID_MAX], id_type = a->u->peer_id_type;
+	size_t id_len = a->u->peer_id_len;
 	int rc;
 
 	ike_sa_log(h, sa, LOG_INFO_, "IKE_AUTH: peer authenticated (%s), "
 		   "connection %s", ike_auth_method_name(a->peer_method),
 		   a->conn->name);
+	memcpy(id, a->u->peer_id, id_len);	/* a->u goes to the replicator */
 	rc = ike_sa_answer(h, sa, rx, a->resp, &a->u);
-	/* after ours: the deletes replicate behind the new SA */
+	/* after ours: the deletes replicate behind the new SA, which in a
+	 * cluster has no conn or ID yet (they come with its commit) */
 	if (!rc && a->initial_contact)
-		ike_sa_initial_contact(h, sa);
+		ike_sa_initial_contact_id(h, sa, a->conn, id_type, id, id_len);
 	return rc;
 }
 
