@@ -160,6 +160,8 @@ static void marks_sort(struct esp_counters *ec)
 {
 	size_t k = 0;
 
+	if (ec->nmarks == 0)
+		return;		/* qsort(NULL, 0, ...) is undefined */
 	qsort(ec->marks, ec->nmarks, sizeof(*ec->marks), cmp_mark);
 	for (size_t i = 0; i < ec->nmarks; i++) {
 		if (i + 1 < ec->nmarks && ec->marks[i + 1].spi == ec->marks[i].spi)

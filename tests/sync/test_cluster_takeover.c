@@ -526,6 +526,8 @@ static void test_auth_reply_window(void **state)
 	assert_int_equal(st->tx_records - recs, 4);
 	assert_same_sa(a, b, y.rspi);
 	assert_int_equal(child_sa_count(&b->w->h), 2);
+	ini_free(&x);
+	ini_free(&y);
 	c_free(&c);
 }
 

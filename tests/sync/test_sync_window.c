@@ -155,7 +155,7 @@ static void test_window_bounded(void **state)
 	struct pair c;
 	struct tcommit k[40];
 	uint64_t left = 0, m;
-	char key[8];
+	char key[16];
 
 	(void)state;
 	w_init(&c, D);
@@ -202,7 +202,7 @@ static void test_window_batch_max(void **state)
 	struct pair c;
 	struct tcommit k[64 + 1];
 	uint64_t m;
-	char key[8];
+	char key[16];
 
 	(void)state;
 	w_init(&c, D);
@@ -287,7 +287,7 @@ static void test_group_whole(void **state)
 	struct tcommit k[3];
 	struct sync_buf v[6];
 	uint8_t buf[6][64];
-	char key[8];
+	char key[16];
 	int calls = 0;
 	uint64_t m;
 
