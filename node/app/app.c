@@ -33,6 +33,7 @@ static int app_datapath(struct hike *h)
 		.ipv6 = true,
 		.raw_esp = h->conf->esp.raw_esp,
 		.offload = h->conf->esp.offload,
+		.coalesce_us = h->conf->esp.coalesce_us,
 		.ike_rx = app_ike_rx,
 		.ike_arg = h,
 		.counters = h->counters,
@@ -52,6 +53,7 @@ static int app_datapath(struct hike *h)
 		log_err(&h->log, "datapath: cannot bring %s up: %s", h->app->tun, strerror(-rc));
 		return rc;
 	}
+	loop_set_pace(h->loop, esp_dp_pace, h->esp);
 	h->env.send_ike = esp_dp_send_ike_env;
 	h->env.ctx = h->esp;
 	log_info(&h->log, "datapath: %s up (mtu %d), IKE on UDP %u and %u",
@@ -108,6 +110,8 @@ void app_stop(struct hike *h)
 	sa_set_child_ops(h, NULL, NULL);
 	if (h->ike_sas)
 		sa_tables_free(h);
+	if (h->esp)
+		loop_set_pace(h->loop, NULL, NULL);
 	esp_dp_free(h->esp);
 	h->esp = NULL;
 	nl_close(h->app->nl);

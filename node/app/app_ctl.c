@@ -46,6 +46,7 @@ static json_t *app_counters_json(struct hike *h)
 		json_object_set_new(o, "esp.udp_gso", json_integer((json_int_t)ds.udp_gso));
 		json_object_set_new(o, "esp.gso_fallbacks", json_integer((json_int_t)ds.gso_fallbacks));
 		json_object_set_new(o, "esp.udp_gro", json_integer((json_int_t)ds.udp_gro));
+		json_object_set_new(o, "esp.paced", json_integer((json_int_t)ds.paced));
 		json_object_set_new(o, "esp.drop_offload", json_integer((json_int_t)ds.drops[ESP_DROP_OFFLOAD]));
 	}
 	return o;

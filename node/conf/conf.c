@@ -431,6 +431,7 @@ static const struct conf_key conf_esp_keys[] = {
 	K_NUM("replay_window", CK_U32, esp.replay_window, 1, 4096),
 	K_BOOL("raw_esp", esp.raw_esp),
 	K_BOOL("offload", esp.offload),
+	K_NUM("coalesce_us", CK_U32, esp.coalesce_us, 0, 1000),
 };
 
 static const struct conf_key conf_sync_keys[] = {
@@ -515,6 +516,7 @@ static void conf_defaults(struct conf *c)
 	strcpy(c->esp.tun, "hike0");
 	c->esp.replay_window = 1024;
 	c->esp.offload = true;
+	c->esp.coalesce_us = 200;
 	strcpy(c->sync.group, "hike");
 	strcpy(c->sync.cluster, "hike");
 	c->sync.counter_packets = 1024;

@@ -149,6 +149,7 @@ struct conf {
 		uint32_t replay_window;	/* packets, default 1024 */
 		bool raw_esp;		/* open a raw IPPROTO_ESP socket */
 		bool offload;		/* TUN TSO/GRO, UDP GSO/GRO (default on) */
+		uint32_t coalesce_us;	/* pause under bulk load (esp_dp_pace) */
 	} esp;
 	struct {
 		enum conf_sync_mode mode;

@@ -54,6 +54,8 @@ struct loop {
 	uint64_t tfd_due;		/* what the timerfd is set to, 0 = disarmed */
 	loop_clock_fn clock;
 	void *clock_ctx;
+	loop_pace_fn pace;
+	void *pace_ctx;
 	/* signals */
 	sigset_t sigmask;
 	struct { loop_signal_cb cb; void *arg; } sig[LOOP_NSIG];
@@ -82,6 +84,12 @@ void loop_set_clock(struct loop *l, loop_clock_fn now_ms, void *ctx)
 	l->clock = now_ms;
 	l->clock_ctx = ctx;
 	l->tfd_due = UINT64_MAX;	/* force the timerfd to be re-programmed */
+}
+
+void loop_set_pace(struct loop *l, loop_pace_fn pace, void *ctx)
+{
+	l->pace = pace;
+	l->pace_ctx = ctx;
 }
 
 /* --- timer heap ------------------------------------------------------ */
@@ -526,9 +534,17 @@ int loop_run(struct loop *l)
 	l->stop = false;
 	while (!l->stop) {
 		int rc = loop_once(l, -1);
+		uint32_t us;
 
 		if (rc < 0)
 			return rc;
+		us = l->pace && !l->stop ? l->pace(l->pace_ctx) : 0;
+		if (us) {	/* signals wait in the signalfd meanwhile */
+			struct timespec ts = { (time_t)(us / 1000000),
+					       (long)(us % 1000000) * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
 	}
 	return 0;
 }

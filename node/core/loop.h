@@ -28,6 +28,7 @@ typedef void (*loop_timer_cb)(void *arg);
 typedef void (*loop_signal_cb)(void *arg, int signo);
 typedef void (*loop_post_cb)(void *arg);
 typedef uint64_t (*loop_clock_fn)(void *ctx);
+typedef uint32_t (*loop_pace_fn)(void *ctx);
 
 struct loop *loop_new(void);
 void loop_free(struct loop *l);
@@ -39,6 +40,13 @@ uint64_t loop_now_ms(const struct loop *l);
  * clock, loop_once() fires the timers that are due by that clock and never
  * sleeps longer than timeout_ms waiting for them. */
 void loop_set_clock(struct loop *l, loop_clock_fn now_ms, void *ctx);
+
+/* Interrupt moderation: after each round of callbacks, loop_run() asks
+ * pace() how long to pause (microseconds, 0 = not at all) before it
+ * waits for events again, so that a busy datapath finds a larger batch
+ * queued at its next wake-up.  NULL removes it.  loop_once() never
+ * pauses. */
+void loop_set_pace(struct loop *l, loop_pace_fn pace, void *ctx);
 
 /* events: EPOLLIN / EPOLLOUT.  0 or -errno.  An fd may be deleted from
  * any callback, including its own. */

@@ -43,6 +43,7 @@ struct esp_dp_conf {
 				   with ESP_DP_EPHEMERAL */
 	bool ipv6;		/* also open IPv6 sockets */
 	bool raw_esp;		/* also a raw IPPROTO_ESP socket (IPv4) */
+	uint32_t coalesce_us;	/* esp_dp_pace(): pause under bulk load */
 	esp_ike_rx_fn ike_rx;	/* IKE datagrams, non-ESP marker removed */
 	void *ike_arg;
 	struct counters *counters;	/* may be NULL */
@@ -61,6 +62,7 @@ struct esp_dp_stats {
 	uint64_t udp_gso;		/* UDP_SEGMENT sends (>= 2 packets) */
 	uint64_t gso_fallbacks;		/* ... refused, sent one by one */
 	uint64_t udp_gro;		/* coalesced UDP reads split here */
+	uint64_t paced;			/* esp_dp_pace() pauses asked for */
 	uint64_t drops[ESP_DROP_MAX];	/* every SA's and the datapath's */
 };
 
@@ -110,5 +112,12 @@ uint16_t esp_dp_natt_port(const struct esp_dp *dp);
 uint16_t esp_dp_ike_port(const struct esp_dp *dp);
 int esp_dp_tun_fd(const struct esp_dp *dp);
 void esp_dp_stats(const struct esp_dp *dp, struct esp_dp_stats *out);
+
+/* A loop_pace_fn (loop_set_pace): conf.coalesce_us when the datapath
+ * moved at least ESP_DP_PACE_MIN ESP packets since the last call (bulk
+ * traffic: a pause lets the next wake-up find a larger batch, as a NIC's
+ * interrupt moderation does), else 0 (light traffic keeps its latency). */
+#define ESP_DP_PACE_MIN 8
+uint32_t esp_dp_pace(void *dp);
 
 #endif

@@ -82,6 +82,8 @@ struct esp_dp {
 	size_t nconns;
 	uint64_t conn_gc_ms;
 	uint64_t rx_now_ms;	/* the clock read once per receive batch */
+	uint32_t coalesce_us;	/* esp_dp_pace() */
+	uint64_t pace_mark;	/* esp_rx + esp_tx at its last call */
 	/* batch state, allocated once: nothing is allocated per packet */
 	struct mmsghdr msgs[DP_SLOTS];
 	struct iovec iov[DP_SLOTS];

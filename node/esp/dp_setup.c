@@ -94,6 +94,7 @@ int esp_dp_new(struct loop *loop, const struct esp_dp_conf *c,
 	}
 	dp->udp_gso = c->offload;
 	dp->udp_gro = c->offload;
+	dp->coalesce_us = c->coalesce_us;
 	for (size_t i = 0; i < DP_GRO_ITEMS; i++)
 		dp->gro[i].gr_buf = dp->gro_buf[i];
 	rc = dp->tun_fd < 0 ? dp->tun_fd : esp_spd_new(&dp->spd);
@@ -222,4 +223,17 @@ int esp_dp_tun_fd(const struct esp_dp *dp)
 void esp_dp_stats(const struct esp_dp *dp, struct esp_dp_stats *out)
 {
 	*out = dp->st;
+}
+
+uint32_t esp_dp_pace(void *arg)
+{
+	struct esp_dp *dp = arg;
+	uint64_t now = dp->st.esp_rx + dp->st.esp_tx;
+	bool bulk = now - dp->pace_mark >= ESP_DP_PACE_MIN;
+
+	dp->pace_mark = now;
+	if (!bulk || !dp->coalesce_us)
+		return 0;
+	dp->st.paced++;
+	return dp->coalesce_us;
 }

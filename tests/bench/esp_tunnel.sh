@@ -20,7 +20,8 @@
 # ROUNDS (each round runs hiked then charon; more rounds average out a
 # busy machine), PERF=1, KEEP=1 (keep the work dir: logs, iperf3 JSON,
 # perf.data), OFFLOAD=0 (hiked with esp.offload: false, the datapath
-# without TUN/UDP segmentation offloads, for an A/B).  After hiked's runs
+# without TUN/UDP segmentation offloads, for an A/B), COALESCE_US=N
+# (hiked's esp.coalesce_us; 0 = no interrupt moderation, for an A/B).  After hiked's runs
 # its esp.* counters and non-zero drops are printed.  VETH_GRO=1: GRO
 # (veth NAPI) on r's eth0, where ESP from the initiator arrives -- for
 # both responders alike; only a socket with UDP_GRO (hiked's) then gets
@@ -75,6 +76,7 @@ connections:
     dpd_delay: 0
 esp:
   offload: $([ "${OFFLOAD:-1}" = 0 ] && echo false || echo true)
+$([ -n "${COALESCE_US:-}" ] && echo "  coalesce_us: $COALESCE_US")
 Y
 
 start_hiked() {
@@ -160,7 +162,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo
-echo "ESP through the tunnel: iperf3 TCP ${T} s, strongSwan 5.9.8 initiator (kernel-libipsec), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg), hiked esp.offload=$([ "${OFFLOAD:-1}" = 0 ] && echo off || echo on), veth GRO in r: $([ "${VETH_GRO:-0}" = 1 ] && echo on || echo off)"
+echo "ESP through the tunnel: iperf3 TCP ${T} s, strongSwan 5.9.8 initiator (kernel-libipsec), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg), hiked esp.offload=$([ "${OFFLOAD:-1}" = 0 ] && echo off || echo on) esp.coalesce_us=${COALESCE_US:-default}, veth GRO in r: $([ "${VETH_GRO:-0}" = 1 ] && echo on || echo off)"
 echo "responder CPU = utime+stime of the responder process (all threads); CPU-s/GB = responder CPU seconds per 10^9 bytes received by iperf3"
 printf '%-18s %-5s | %12s %10s | %12s %10s | %s\n' suite dir "hiked Mbit/s" "CPU-s/GB" "charon Mbit/s" "CPU-s/GB" "hiked/charon CPU per byte"
 for s in $SUITES; do for d in $DIRS; do

@@ -46,7 +46,7 @@ static const char full_yaml[] =
 	"  workers: 2\n"						/* 7 */
 	"  retransmit_base: 500ms\n"					/* 8 */
 	"  fragment_size: 1400\n"					/* 9 */
-	"esp: { tun: vpn0, replay_window: 2048, raw_esp: yes }\n"	/* 10 */
+	"esp: { tun: vpn0, replay_window: 2048, raw_esp: yes, coalesce_us: 0 }\n"	/* 10 */
 	"sync:\n"							/* 11 */
 	"  mode: corosync\n"						/* 12 */
 	"  group: hike-gw\n"						/* 13 */
@@ -102,6 +102,7 @@ static void test_full_config(void **state)
 	assert_string_equal(c->esp.tun, "vpn0");
 	assert_int_equal(c->esp.replay_window, 2048);
 	assert_true(c->esp.raw_esp);
+	assert_int_equal(c->esp.coalesce_us, 0);
 	assert_int_equal(c->sync.mode, CONF_SYNC_COROSYNC);
 	assert_string_equal(c->sync.group, "hike-gw");
 	assert_int_equal(c->sync.counter_ms, 100);
@@ -187,6 +188,8 @@ static void test_cisco_example(void **state)
 	if (!c)
 		print_error("%s", err);
 	assert_non_null(c);
+	assert_true(c->esp.offload);			/* defaults */
+	assert_int_equal(c->esp.coalesce_us, 200);
 	cc = &c->conns[0];
 	assert_int_equal(cc->remote_id.type, IKE_ID_IPV4_ADDR);
 	assert_int_equal(cc->remote_id.len, 4);

@@ -58,10 +58,11 @@ static void on_ike(void *arg, const struct sockaddr_storage *local,
 	memcpy(s->buf, buf, s->len);
 }
 
-static void side_open(struct side *s)
+static void side_open_paced(struct side *s, uint32_t coalesce_us)
 {
 	struct esp_dp_conf c = { .natt_port = ESP_DP_EPHEMERAL,
 				 .ike_port = ESP_DP_EPHEMERAL,
+				 .coalesce_us = coalesce_us,
 				 .ike_rx = on_ike };
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, s->tun), 0);
@@ -69,6 +70,11 @@ static void side_open(struct side *s)
 	c.ike_arg = &s->ike;
 	assert_int_equal(esp_dp_new(NULL, &c, &s->dp), 0);
 	assert_int_not_equal(esp_dp_natt_port(s->dp), 0);
+}
+
+static void side_open(struct side *s)
+{
+	side_open_paced(s, 0);
 }
 
 static void side_close(struct side *s)
@@ -243,6 +249,52 @@ static void test_esp_both_ways(void **state)
 	n = read(fx->gw.tun[1], out, sizeof(out));
 	assert_int_equal(n, (ssize_t)len);
 	assert_memory_equal(out, in, len);
+}
+
+/* esp_dp_pace(): a pause only after a round that moved a bulk of ESP
+ * packets, and only when configured. */
+static void send_n(struct fx *fx, int n)
+{
+	uint8_t in[200];
+
+	for (int i = 0; i < n; i++) {
+		size_t len = ip4_udp(in, sizeof(in), "203.0.113.5", "203.0.113.200");
+
+		assert_int_equal(write(fx->gw.tun[1], in, len), (ssize_t)len);
+	}
+	while (esp_dp_poll_tun(fx->gw.dp) > 0)
+		;
+}
+
+static void test_pace(void **state)
+{
+	struct fx *fx = *state;
+	struct esp_dp_stats st;
+
+	side_close(&fx->gw);
+	side_open_paced(&fx->gw, 150);
+	sa_pair(fx);
+	assert_int_equal(esp_dp_pace(fx->gw.dp), 0);	/* idle */
+	send_n(fx, ESP_DP_PACE_MIN - 1);
+	assert_int_equal(esp_dp_pace(fx->gw.dp), 0);	/* light */
+	send_n(fx, ESP_DP_PACE_MIN);
+	assert_int_equal(esp_dp_pace(fx->gw.dp), 150);	/* bulk */
+	assert_int_equal(esp_dp_pace(fx->gw.dp), 0);	/* counted afresh */
+	esp_dp_stats(fx->gw.dp, &st);
+	assert_int_equal(st.esp_tx, 2 * ESP_DP_PACE_MIN - 1);
+	assert_int_equal(st.paced, 1);
+	/* the peer received them all but has no coalescing configured */
+	for (int tries = 0; tries < 100; tries++) {
+		esp_dp_stats(fx->peer.dp, &st);
+		if (st.esp_rx == 2 * ESP_DP_PACE_MIN - 1)
+			break;
+		if (esp_dp_poll_udp(fx->peer.dp) == 0)
+			usleep(1000);
+	}
+	assert_int_equal(st.esp_rx, 2 * ESP_DP_PACE_MIN - 1);
+	assert_int_equal(esp_dp_pace(fx->peer.dp), 0);
+	esp_dp_stats(fx->peer.dp, &st);
+	assert_int_equal(st.paced, 0);
 }
 
 static void test_outbound_drops(void **state)
@@ -441,6 +493,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_esp_both_ways, each, each_end),
+		cmocka_unit_test_setup_teardown(test_pace, each, each_end),
 		cmocka_unit_test_setup_teardown(test_outbound_drops, each, each_end),
 		cmocka_unit_test_setup_teardown(test_natt_demux_and_ike, each, each_end),
 		cmocka_unit_test_setup_teardown(test_tampered_on_wire, each, each_end),

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 
@@ -347,6 +348,55 @@ static void test_run_stop(void **state)
 	loop_free(l);
 }
 
+/* loop_run() pauses as long as pace() says after each round, and asks
+ * after every round until stopped. */
+struct pace_seen { int calls, fired; struct loop *l; struct loop_timer *t; };
+
+static uint32_t on_pace(void *arg)
+{
+	struct pace_seen *p = arg;
+
+	return p->calls++ == 0 ? 30000 : 0;	/* 30 ms once */
+}
+
+static void on_pace_timer(void *arg)
+{
+	struct pace_seen *p = arg;
+
+	if (++p->fired == 3)
+		loop_stop(p->l);
+	else
+		loop_timer_arm(p->t, 1);
+}
+
+static void test_run_pace(void **state)
+{
+	struct pace_seen p = { .l = loop_new() };
+	struct timespec a, b;
+	double ms;
+
+	(void)state;
+	p.t = loop_timer_new(p.l, on_pace_timer, &p);
+	loop_set_pace(p.l, on_pace, &p);
+	loop_timer_arm(p.t, 1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(loop_run(p.l), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	assert_int_equal(p.fired, 3);
+	assert_true(p.calls >= 2);	/* every round but the stopping one */
+	assert_true(ms >= 30.0);	/* the pause happened (a lower bound) */
+	/* removed: rounds go on without asking */
+	loop_set_pace(p.l, NULL, NULL);
+	p.calls = 0;
+	p.fired = 0;
+	loop_timer_arm(p.t, 1);
+	assert_int_equal(loop_run(p.l), 0);
+	assert_int_equal(p.calls, 0);
+	loop_timer_free(p.t);
+	loop_free(p.l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_post_from_thread),
 		cmocka_unit_test(test_post_cancel),
 		cmocka_unit_test(test_signal),
+		cmocka_unit_test(test_run_pace),
 		cmocka_unit_test(test_run_stop),
 	};
 
