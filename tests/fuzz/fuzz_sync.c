@@ -95,19 +95,6 @@ struct cluster {
 	size_t count;
 };
 
-static int f_vip(void *ctx, const char *dev, int family, const void *a,
-		 uint8_t plen)
-{
-	(void)ctx; (void)dev; (void)family; (void)a; (void)plen;
-	return 0;
-}
-
-static int f_announce(void *ctx, const char *dev, int family, const void *a)
-{
-	(void)ctx; (void)dev; (void)family; (void)a;
-	return 0;
-}
-
 static int f_child(void *ctx, const struct child_sa *c)
 {
 	(void)ctx; (void)c;
@@ -162,7 +149,7 @@ static struct node *c_add(struct cluster *c, uint32_t id, uint32_t prio,
 {
 	struct node *n = &c->n[c->count++];
 	const struct mb_spec sp = { yaml, &fake_dp, n,
-		{ f_vip, f_vip, f_announce, n }, NULL,
+		{ mb_vip_noop, mb_vip_noop, mb_announce_noop, n }, NULL,
 		{ .cluster = "lab", .group = "hike", .priority = prio,
 		  .chunk_records = 2 }, NULL };
 	struct sync_transport *t;

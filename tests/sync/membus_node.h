@@ -23,6 +23,21 @@ struct mb_spec {
 	void (*switchover)(void *ctx, uint32_t from, uint32_t to);
 };
 
+/* takeover_net callbacks for nodes whose VIPs nobody looks at. */
+static inline int mb_vip_noop(void *ctx, const char *dev, int family,
+			      const void *a, uint8_t plen)
+{
+	(void)ctx; (void)dev; (void)family; (void)a; (void)plen;
+	return 0;
+}
+
+static inline int mb_announce_noop(void *ctx, const char *dev, int family,
+				   const void *a)
+{
+	(void)ctx; (void)dev; (void)family; (void)a;
+	return 0;
+}
+
 /* Start node id on bus: *w, *ss and the transport (NULL on failure,
  * whatever was made is freed by mb_node_stop). */
 static inline struct sync_transport *mb_node_start(struct world **w,

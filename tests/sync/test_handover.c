@@ -71,18 +71,6 @@ struct cluster {
 	size_t count;
 };
 
-static int f_vip(void *ctx, const char *dev, int family, const void *a, uint8_t plen)
-{
-	(void)ctx; (void)dev; (void)family; (void)a; (void)plen;
-	return 0;
-}
-
-static int f_announce(void *ctx, const char *dev, int family, const void *a)
-{
-	(void)ctx; (void)dev; (void)family; (void)a;
-	return 0;
-}
-
 static int f_install(void *ctx, const struct child_sa *c)
 {
 	struct node *n = ctx;
@@ -151,7 +139,7 @@ static struct node *c_add(struct cluster *c, uint32_t id, uint32_t prio)
 	struct node *n = &c->n[c->count++];
 	const struct esp_counters_hooks hooks = { f_read, f_limit, n, NULL };
 	const struct mb_spec sp = { yaml, &fake_dp, n,
-		{ f_vip, f_vip, f_announce, n }, &hooks,
+		{ mb_vip_noop, mb_vip_noop, mb_announce_noop, n }, &hooks,
 		{ .cluster = "lab", .group = "hike", .priority = prio },
 		f_switchover };
 

@@ -46,24 +46,11 @@ struct node {
 	struct sa_sync *ss;
 };
 
-static int f_net(void *ctx, const char *dev, int family, const void *a,
-		 uint8_t plen)
-{
-	(void)ctx; (void)dev; (void)family; (void)a; (void)plen;
-	return 0;
-}
-
-static int f_announce(void *ctx, const char *dev, int family, const void *a)
-{
-	(void)ctx; (void)dev; (void)family; (void)a;
-	return 0;
-}
-
 static void start(struct sync_membus *bus, struct node *n, uint32_t id,
 		  uint32_t prio)
 {
 	const struct mb_spec sp = { yaml, NULL, n,
-		{ f_net, f_net, f_announce, n }, NULL,
+		{ mb_vip_noop, mb_vip_noop, mb_announce_noop, n }, NULL,
 		{ .cluster = "lab", .group = "hike", .priority = prio,
 		  .chunk_records = 4 }, NULL };
 
