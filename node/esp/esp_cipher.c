@@ -12,6 +12,7 @@
 #include <openssl/provider.h>
 
 #include "esp/esp_cipher.h"
+#include "esp/esp_prov.h"
 
 struct esp_cipher {
 	EVP_CIPHER *ciph;	/* holds the provider while we use it */
@@ -28,22 +29,15 @@ struct esp_cipher {
 	OSSL_PARAM tag_params[2];	/* built once, point at tag[] */
 };
 
-/* True when ciph is the algorithm an entry of the provider's table
- * implements (its first name, up to ':', is one of ciph's names). */
-static bool ec_is(const EVP_CIPHER *ciph, const char *names)
+static bool ec_is(const void *ciph, const char *name)
 {
-	char first[64];
-	size_t n = strcspn(names, ":");
-
-	if (n == 0 || n >= sizeof(first))
-		return false;
-	memcpy(first, names, n);
-	first[n] = '\0';
-	return EVP_CIPHER_is_a(ciph, first);
+	return EVP_CIPHER_is_a(ciph, name);
 }
 
-static void ec_take(struct esp_cipher *c, const OSSL_DISPATCH *d)
+static void ec_take(void *arg, const OSSL_DISPATCH *d)
 {
+	struct esp_cipher *c = arg;
+
 	for (; d->function_id != 0; d++) {
 		switch (d->function_id) {
 		case OSSL_FUNC_CIPHER_NEWCTX:
@@ -82,20 +76,8 @@ static void ec_take(struct esp_cipher *c, const OSSL_DISPATCH *d)
 static int ec_resolve(struct esp_cipher *c)
 {
 	const OSSL_PROVIDER *prov = EVP_CIPHER_get0_provider(c->ciph);
-	const OSSL_ALGORITHM *algs, *a;
-	int no_store = 0;
 
-	if (!prov)
-		return -ENOSYS;
-	algs = OSSL_PROVIDER_query_operation(prov, OSSL_OP_CIPHER, &no_store);
-	for (a = algs; a && a->algorithm_names; a++) {
-		if (ec_is(c->ciph, a->algorithm_names)) {
-			ec_take(c, a->implementation);
-			break;
-		}
-	}
-	if (algs)
-		OSSL_PROVIDER_unquery_operation(prov, OSSL_OP_CIPHER, algs);
+	esp_prov_find(prov, OSSL_OP_CIPHER, ec_is, c->ciph, ec_take, c);
 	if (!c->newctx || !c->freectx || !c->init || !c->update ||
 	    !c->final || !c->get_params || !c->set_params)
 		return -ENOSYS;

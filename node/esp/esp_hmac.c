@@ -11,6 +11,7 @@
 #include <openssl/provider.h>
 
 #include "esp/esp_hmac.h"
+#include "esp/esp_prov.h"
 
 struct esp_hmac {
 	EVP_MD *md;		/* holds the provider while we use it */
@@ -28,22 +29,15 @@ struct esp_hmac {
 	OSSL_FUNC_digest_final_fn *final;
 };
 
-/* True when md is the algorithm an entry of the provider's table
- * implements (its first name, up to ':', is one of md's names). */
-static bool eh_is(const EVP_MD *md, const char *names)
+static bool eh_is(const void *md, const char *name)
 {
-	char first[64];
-	size_t n = strcspn(names, ":");
-
-	if (n == 0 || n >= sizeof(first))
-		return false;
-	memcpy(first, names, n);
-	first[n] = '\0';
-	return EVP_MD_is_a(md, first);
+	return EVP_MD_is_a(md, name);
 }
 
-static void eh_take(struct esp_hmac *h, const OSSL_DISPATCH *d)
+static void eh_take(void *arg, const OSSL_DISPATCH *d)
 {
+	struct esp_hmac *h = arg;
+
 	for (; d->function_id != 0; d++) {
 		switch (d->function_id) {
 		case OSSL_FUNC_DIGEST_NEWCTX:
@@ -75,20 +69,8 @@ static void eh_take(struct esp_hmac *h, const OSSL_DISPATCH *d)
 static int eh_resolve(struct esp_hmac *h)
 {
 	const OSSL_PROVIDER *prov = EVP_MD_get0_provider(h->md);
-	const OSSL_ALGORITHM *algs, *a;
-	int no_store = 0;
 
-	if (!prov)
-		return -ENOSYS;
-	algs = OSSL_PROVIDER_query_operation(prov, OSSL_OP_DIGEST, &no_store);
-	for (a = algs; a && a->algorithm_names; a++) {
-		if (eh_is(h->md, a->algorithm_names)) {
-			eh_take(h, a->implementation);
-			break;
-		}
-	}
-	if (algs)
-		OSSL_PROVIDER_unquery_operation(prov, OSSL_OP_DIGEST, algs);
+	esp_prov_find(prov, OSSL_OP_DIGEST, eh_is, h->md, eh_take, h);
 	if (!h->newctx || !h->freectx || !h->dupctx || !h->init ||
 	    !h->update || !h->final)
 		return -ENOSYS;
