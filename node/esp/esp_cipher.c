@@ -73,11 +73,11 @@ static void ec_take(void *arg, const OSSL_DISPATCH *d)
 }
 
 /* The dispatch table of the implementation EVP fetched. */
-static int ec_resolve(struct esp_cipher *c)
+static int ec_resolve(struct esp_cipher *c, const char *name)
 {
 	const OSSL_PROVIDER *prov = EVP_CIPHER_get0_provider(c->ciph);
 
-	esp_prov_find(prov, OSSL_OP_CIPHER, ec_is, c->ciph, ec_take, c);
+	esp_prov_find(prov, OSSL_OP_CIPHER, name, ec_is, c->ciph, ec_take, c);
 	if (!c->newctx || !c->freectx || !c->init || !c->update ||
 	    !c->final || !c->get_params || !c->set_params)
 		return -ENOSYS;
@@ -102,7 +102,7 @@ int esp_cipher_new(const char *name, bool encrypt, const uint8_t *key,
 	c->encrypt = encrypt;
 	c->ciph = name ? EVP_CIPHER_fetch(NULL, name, NULL) : NULL;
 	if (c->ciph)
-		rc = ec_resolve(c);
+		rc = ec_resolve(c, name);
 	if (rc == 0 && (size_t)EVP_CIPHER_get_key_length(c->ciph) != key_len)
 		rc = -EINVAL;
 	if (rc == 0 && (!c->init(c->vctx, key, key_len, NULL, 0, NULL) ||

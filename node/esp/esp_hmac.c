@@ -66,11 +66,11 @@ static void eh_take(void *arg, const OSSL_DISPATCH *d)
 
 /* The dispatch table of the implementation EVP fetched, and the two
  * contexts that will hold the pad states. */
-static int eh_resolve(struct esp_hmac *h)
+static int eh_resolve(struct esp_hmac *h, const char *name)
 {
 	const OSSL_PROVIDER *prov = EVP_MD_get0_provider(h->md);
 
-	esp_prov_find(prov, OSSL_OP_DIGEST, eh_is, h->md, eh_take, h);
+	esp_prov_find(prov, OSSL_OP_DIGEST, name, eh_is, h->md, eh_take, h);
 	if (!h->newctx || !h->freectx || !h->dupctx || !h->init ||
 	    !h->update || !h->final)
 		return -ENOSYS;
@@ -129,7 +129,7 @@ int esp_hmac_new(const char *digest, const uint8_t *key, size_t key_len,
 		if (h->block > 0 && h->block <= ESP_HMAC_MAX_BLOCK &&
 		    h->size > 0 && h->size <= ESP_HMAC_MAX_SIZE &&
 		    h->size <= h->block)
-			rc = eh_resolve(h);
+			rc = eh_resolve(h, digest);
 	}
 	if (rc == 0)
 		rc = eh_key(h, key, key_len);

@@ -18,8 +18,12 @@ typedef void (*esp_prov_take_fn)(void *arg, const OSSL_DISPATCH *d);
 
 /* Finds, among prov's implementations of operation op (OSSL_OP_CIPHER,
  * OSSL_OP_DIGEST), the one whose first name obj has, and hands its
- * dispatch table to take.  0, or -ENOSYS when there is none. */
-int esp_prov_find(const OSSL_PROVIDER *prov, int op, esp_prov_is_fn is,
-		  const void *obj, esp_prov_take_fn take, void *arg);
+ * dispatch table to take.  name (what obj was fetched by) is tried
+ * against the first names first: asking is() of every entry costs a
+ * name-map lookup each (~10 us for a whole table, per SA).  0, or
+ * -ENOSYS when there is none. */
+int esp_prov_find(const OSSL_PROVIDER *prov, int op, const char *name,
+		  esp_prov_is_fn is, const void *obj, esp_prov_take_fn take,
+		  void *arg);
 
 #endif
