@@ -103,6 +103,18 @@ int ike_sa_start_delete(struct hike *h, struct ike_sa *sa)
 	return send_simple(h, sa, IKE_REQ_DELETE_IKE, NULL);
 }
 
+/* A local delete that did not replicate (e.g. cancelled by a switchover)
+ * leaves the SA as it was: deletable again, its timer running. */
+static void delete_local_done(struct hike *h, struct sa_update *u,
+			      int status, void *arg)
+{
+	if (status && u->ike) {
+		u->ike->sa_del_pending = false;
+		ike_sa_timer_update(h, u->ike);
+	}
+	sa_commit_default(h, u, status, arg);
+}
+
 /* Forget the SA here and on the standbys (no message to the peer). */
 void ike_sa_delete_local(struct hike *h, struct ike_sa *sa, const char *why)
 {
@@ -118,7 +130,7 @@ void ike_sa_delete_local(struct hike *h, struct ike_sa *sa, const char *why)
 	}
 	u->delete_ike = true;
 	sa->sa_del_pending = true;
-	if (repl_submit(h, u, sa_commit_default, NULL)) {
+	if (repl_submit(h, u, delete_local_done, NULL)) {
 		sa->sa_del_pending = false;
 		sa_update_free(h, u);
 	}

@@ -12,6 +12,7 @@
 #include "core/loop.h"
 #include "core/workers.h"
 #include "sa/repl.h"
+#include "sa/requests.h"
 #include "harness.h"
 
 static const char yaml[] =
@@ -214,6 +215,35 @@ static void test_replication_failure(void **state)
 	ini_free(&x);
 }
 
+/* A local delete the group does not deliver (a switchover cancelled it)
+ * leaves the SA as it was: a later delete goes through. */
+static void test_local_delete_cancelled(void **state)
+{
+	struct world *w = *state;
+	struct fake_repl f = { 0 };
+	struct sa_replicator r = { fake_submit, &f };
+	struct ike_sa *sa;
+	struct ini x;
+
+	new_ini(w, &x, false);
+	assert_int_equal(w_establish(w, &x), 0);
+	sa = ike_sa_find(&w->h, x.rspi);
+	assert_non_null(sa);
+	sa_set_replicator(&w->h, &r);
+	ike_sa_delete_local(&w->h, sa, "test");
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.kind, SA_UPD_IKE_SA_DELETE);
+	assert_true(sa->sa_del_pending);
+	f.done(f.arg, -ECANCELED);
+	assert_ptr_equal(ike_sa_find(&w->h, x.rspi), sa);
+	assert_false(sa->sa_del_pending);
+	ike_sa_delete_local(&w->h, sa, "again");	/* not refused */
+	assert_int_equal(f.n, 2);
+	f.done(f.arg, 0);
+	assert_null(ike_sa_find(&w->h, x.rspi));
+	ini_free(&x);
+}
+
 /* The DH of IKE_SA_INIT runs on a worker thread; the answer leaves from
  * the loop thread once the job's continuation ran there. */
 static void test_workers(void **state)
@@ -257,6 +287,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_fragments_unless_announced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replicate_before_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replication_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_delete_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers, setup, teardown),
 	};
 
