@@ -317,9 +317,9 @@ static void sign_work(void *arg)
 	ike_cert_sign_run(&a->job);
 }
 
-/* Loop: the SA may have gone (half-open timeout) or the configuration
- * been replaced (the response points at its certificates) meanwhile:
- * then drop it all; the peer's retransmission starts afresh. */
+/* Loop: the SA may have gone or be going (half-open timeout) or the
+ * configuration been replaced (the response points at its certificates)
+ * meanwhile: then drop it all; the peer's retransmission starts afresh. */
 static void sign_done(void *arg, int status)
 {
 	struct auth_ctx *a = arg;
@@ -336,6 +336,11 @@ static void sign_done(void *arg, int status)
 		return;
 	}
 	sa->sa_flags &= ~IKE_SA_F_BUSY;
+	if (sa->sa_del_pending) {	/* its delete is replicating: an
+					   update behind it would find it freed */
+		auth_ctx_free(a);
+		return;
+	}
 	if (!rc && h->ike_sas->conf_gen != a->conf_gen)
 		rc = -ESTALE;
 	if (!rc) {

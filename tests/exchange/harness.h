@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "core/counters.h"
 #include "core/hike.h"
+#include "sa/repl.h"
 #include "sa/sa.h"
 #include "../common/initiator.h"
 
@@ -158,6 +159,28 @@ static inline void w_ini_conf(struct world *w, struct ini_conf *c, const char *i
 	c->tsr[0] = (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE,
 		.eport = 0xffff, .start = { 203, 0, 113, 0 },
 		.end = { 203, 0, 113, 127 } };
+}
+
+/* A replicator that holds each update until the test calls done (only
+ * the latest is kept): sa_set_replicator(&w->h, &(struct sa_replicator)
+ * { fake_submit, &f }). */
+struct fake_repl {
+	unsigned n;
+	enum sa_update_kind kind;
+	void (*done)(void *arg, int status);
+	void *arg;
+};
+
+static inline int fake_submit(void *ctx, const struct sa_update *u,
+			      void (*done)(void *arg, int status), void *arg)
+{
+	struct fake_repl *f = ctx;
+
+	f->n++;
+	f->kind = u->kind;
+	f->done = done;
+	f->arg = arg;
+	return 0;
 }
 
 /* IKE_SA_INIT and IKE_AUTH; returns the last *_resp() result. */

@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/loop.h"
+#include "core/workers.h"
 #include "harness.h"
+#include "sa/requests.h"
 
 #define FX "tests/fixtures/certs/"
 
@@ -126,6 +129,55 @@ static void test_id_not_in_cert(void **state)
 	ini_free(&x);
 }
 
+/* The SA's local delete is replicating when the worker's signature comes
+ * back (e.g. the half-open timeout fired meanwhile): the IKE_AUTH answer
+ * is dropped, nothing is queued behind the delete (it would reach a freed
+ * SA), and the delete completes. */
+static void test_sign_meets_delete(void **state)
+{
+	struct world *w = *state;
+	struct fake_repl f = { 0 };
+	struct sa_replicator r = { fake_submit, &f };
+	struct ike_sa *sa;
+	struct ini x;
+	int i;
+
+	w->h.loop = loop_new();
+	assert_non_null(w->h.loop);
+	w->h.workers = workers_new(w->h.loop, 1);
+	assert_non_null(w->h.workers);
+	cert_ini(w, &x, "peer-rsa", true);
+	assert_int_equal(ini_sa_init(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);
+	for (i = 0; i < 100 && !w->nout; i++)
+		loop_once(w->h.loop, 50);
+	assert_int_equal(w->nout, 1);
+	assert_int_equal(ini_sa_init_resp(&x, w->out[0].buf, w->out[0].len), 0);
+	sa = ike_sa_find(&w->h, x.rspi);
+	assert_non_null(sa);
+	sa_set_replicator(&w->h, &r);
+	w->nout = 0;
+	assert_int_equal(ini_auth(&x, w->req, sizeof(w->req), &w->req_len), 0);
+	w_rx(w, w->req, w->req_len);		/* signing on the worker */
+	assert_int_equal(f.n, 0);
+	ike_sa_delete_local(&w->h, sa, "test: half-open timeout");
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.kind, SA_UPD_IKE_SA_DELETE);
+	for (i = 0; i < 40; i++)		/* sign_done runs in here */
+		loop_once(w->h.loop, 50);
+	assert_int_equal(f.n, 1);		/* no IKE_AUTH behind it */
+	assert_int_equal(w->nout, 0);
+	f.done(f.arg, 0);
+	assert_null(ike_sa_find(&w->h, x.rspi));
+	workers_free(w->h.workers);
+	w->h.workers = NULL;
+	sa_tables_free(&w->h);		/* the SA timers need the loop */
+	loop_free(w->h.loop);
+	w->h.loop = NULL;
+	assert_int_equal(sa_tables_init(&w->h), 0);
+	ini_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +185,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ecdsa_peer_classic_methods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_ca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_id_not_in_cert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sign_meets_delete, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

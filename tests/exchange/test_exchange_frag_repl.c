@@ -136,25 +136,6 @@ static void test_no_fragments_unless_announced(void **state)
 	ini_free(&x);
 }
 
-struct fake_repl {
-	unsigned n;
-	enum sa_update_kind kind;
-	void (*done)(void *arg, int status);
-	void *arg;
-};
-
-static int fake_submit(void *ctx, const struct sa_update *u,
-		       void (*done)(void *arg, int status), void *arg)
-{
-	struct fake_repl *f = ctx;
-
-	f->n++;
-	f->kind = u->kind;
-	f->done = done;
-	f->arg = arg;
-	return 0;
-}
-
 /* DESIGN "replicate before reply": no answer leaves before the update
  * came back from the group; requests meanwhile are not processed. */
 static void test_replicate_before_reply(void **state)
