@@ -230,14 +230,17 @@ check "nat: rebinding: hiked's last packets went to the new port ($oports)" test
 # N(INITIAL_CONTACT): hiked forgets the stale SA and its Child SA at once
 # instead of waiting for DPD or the lifetime.
 old_rspi=$(swan_rspi ni nat)
+nlog_from=$(($(wc -l <"$nlog") + 1))	# both logs are appended to
+hlog_from=$(($(wc -l <"$hlog") + 1))
 lab_stop charon-ni KILL
 check "initial contact: hiked still has the SA of the killed charon" hiked_has_rspi nat "$old_rspi"
 lab_charon ni
 lab_swanctl ni --load-all >/dev/null
 check "initial contact: strongSwan establishes again" lab_swan_initiate ni nat
-check "initial contact: strongSwan sent N(INITIAL_CONTACT)" grep -qE \
-	'generating IKE_AUTH request 1 \[ .*N\(INIT_CONTACT\)' "$nlog"
-check "initial contact: hiked logged it" grep -q 'INITIAL_CONTACT in IKE SA' "$hlog"
+ic_sent() { tail -n "+$nlog_from" "$nlog" | grep -qE 'generating IKE_AUTH request 1 \[ .*N\(INIT_CONTACT\)'; }
+check "initial contact: the restarted strongSwan sent N(INITIAL_CONTACT)" ic_sent
+ic_logged() { tail -n "+$hlog_from" "$hlog" | grep -q 'INITIAL_CONTACT in IKE SA'; }
+check "initial contact: hiked logged it" ic_logged
 nat_sas() { lab_hikectl r --json sas | jq '[.ike_sas[] | select(.conn == "nat")] | length'; }
 check "initial contact: hiked has exactly one IKE SA for nat, the new one" test "$(nat_sas)" = 1
 check "initial contact: the old one ($old_rspi) is gone" lab_not hiked_has_rspi nat "$old_rspi"
