@@ -54,10 +54,15 @@ bool esp_gro_candidate(const uint8_t *pkt, size_t len)
 {
 	struct gro_seg s;
 
-	/* SYN, FIN, RST, URG, ECE, CWR each end coalescing (as Linux GRO) */
+	/* SYN, FIN, RST, URG, ECE, CWR each end coalescing (as Linux GRO);
+	 * so does a bad TCP checksum: the coalesced write asks the kernel
+	 * to compute a fresh one, which would hide it from the receiver
+	 * (Linux GRO verifies before merging too) */
 	return gro_parse(pkt, len, &s) && s.plen > 0 &&
 	       (s.flags & TCP_ACK) && !(s.flags & ~(TCP_ACK | TCP_PSH)) &&
-	       s.hlen + s.plen <= ESP_GSO_MAX;
+	       s.hlen + s.plen <= ESP_GSO_MAX &&
+	       esp_csum_add(pkt + s.l4, len - s.l4,
+			    esp_csum_pseudo(pkt, IPPROTO_TCP, len - s.l4)) == 0xffff;
 }
 
 static const uint8_t *gro_head(const struct esp_gro *it)

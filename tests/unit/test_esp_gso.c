@@ -623,6 +623,16 @@ static void test_gro_refuses(void **state)
 	lb = mk_tcp(b, 4, 2000, TCP_ACK, 0, 0);
 	assert_false(esp_gro_candidate(b, lb));
 	assert_true(esp_gro_same_flow(&it, b, lb));	/* flushes it first */
+	/* a bad TCP checksum (v4 and v6): written on its own, as it came */
+	lb = mk_tcp(b, 4, 2000, TCP_ACK, 1000, 0);
+	assert_true(esp_gro_candidate(b, lb));
+	b[lb - 1] ^= 0x40;
+	assert_false(esp_gro_candidate(b, lb));
+	assert_false(esp_gro_append(&it, b, lb));
+	lb = mk_tcp(b, 6, 2000, TCP_ACK, 1000, 0);
+	assert_true(esp_gro_candidate(b, lb));
+	b[60] ^= 1;
+	assert_false(esp_gro_candidate(b, lb));
 	/* larger than the first segment */
 	lb = mk_tcp(b, 4, 2000, TCP_ACK, 1001, 0);
 	assert_false(esp_gro_append(&it, b, lb));
