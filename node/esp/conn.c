@@ -35,14 +35,6 @@ static bool conn_specific(const struct sockaddr_storage *a)
 	return false;
 }
 
-static void conn_set_port(struct sockaddr_storage *a, uint16_t port)
-{
-	if (a->ss_family == AF_INET)
-		((struct sockaddr_in *)a)->sin_port = htons(port);
-	else if (a->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
-}
-
 static unsigned conn_hash(const struct sockaddr_storage *r)
 {
 	const uint8_t *p;
@@ -108,13 +100,14 @@ struct dp_conn *dp_conn_get(struct esp_dp *dp, const struct esp_sa *sa,
 					 .gro = dp->udp_gro };
 		c->s.conn = c;
 		c->local = sa->sa_local;
-		conn_set_port(&c->local, dp->natt_port);
+		esp_ss_set_port(&c->local, dp->natt_port);
 		c->remote = sa->sa_remote;
 		c->next = dp->conns[h];
 		dp->conns[h] = c;
 		dp->nconns++;
 	}
 	c->used_ms = now;
+	c->no_gso = false;	/* a new socket tries GSO again */
 	fd = esp_udp_connect(&c->local, dp->natt_port, &c->remote, dp->udp_gro);
 	if (fd < 0)
 		return NULL;

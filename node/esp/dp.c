@@ -250,16 +250,13 @@ static size_t dp_send_gso(struct esp_dp *dp, struct dp_conn *c, size_t i,
 		if (dp->gcount[g] < 2 ||
 		    (errno != EIO && errno != EINVAL && errno != EMSGSIZE))
 			break;
+		/* the rest one by one, and no GSO on this connection until
+		 * it is made anew */
 		dp->st.gso_fallbacks++;
-		if (errno == EIO)
-			c->no_gso = true;
-		size_t one = dp_send_run(c->s.fd, &dp->msgs[dp->gslot[g]],
-					 dp->gcount[g]);
-
-		sent += one;
-		if (one < dp->gcount[g])
-			break;
-		g++;
+		c->no_gso = true;
+		sent += dp_send_run(c->s.fd, &dp->msgs[dp->gslot[g]],
+				    i + n - dp->gslot[g]);
+		break;
 	}
 	return sent;
 }
@@ -503,7 +500,7 @@ static void dp_tun_out(struct esp_dp *dp, uint8_t *pkt, size_t len)
 		break;
 	}
 	if (cand) {
-		if (!slot) {	/* all busy: write the oldest-started */
+		if (!slot) {	/* all busy: write one, in turn */
 			slot = &dp->gro[dp->gro_next++ % DP_GRO_ITEMS];
 			dp_gro_flush(dp, slot);
 		}

@@ -59,7 +59,7 @@ struct dp_conn {
 	struct dp_sock s;	/* first: the loop callback gets &s */
 	struct sockaddr_storage local, remote;
 	uint64_t used_ms;	/* last outbound packet / failure time */
-	bool no_gso;		/* UDP_SEGMENT failed with EIO: not again */
+	bool no_gso;		/* UDP_SEGMENT failed: not on this socket */
 	struct dp_conn *next;
 };
 

@@ -242,8 +242,7 @@ int esp_crypto_seal(struct esp_crypto *c, uint8_t *pkt, size_t ct_len,
 			return -EIO;
 		c->ivpos = 0;
 	}
-	memcpy(iv, c->ivpool + c->ivpos, c->alg.iv_len);
-	OPENSSL_cleanse(c->ivpool + c->ivpos, c->alg.iv_len);
+	memcpy(iv, c->ivpool + c->ivpos, c->alg.iv_len);	/* public now */
 	c->ivpos += c->alg.iv_len;
 	rc = ec_cbc(c, iv, ct, ct_len, ct);
 	if (rc == 0)

@@ -7,6 +7,7 @@
 #include "esp/esp.h"
 #include "esp/esp_crypto.h"
 #include "esp/flow.h"
+#include "esp/offload.h"
 #include "esp/sa_internal.h"
 
 static int esp_fail(struct esp_sa *sa, enum esp_drop d, enum esp_drop *why,
@@ -92,17 +93,6 @@ int esp_encap(struct esp_sa *sa, const uint8_t *in, size_t inlen,
 	return 0;
 }
 
-static uint16_t esp_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Transport mode: the IP header the sender stripped, rebuilt from the
  * SA's outer addresses (peer -> us).  hdr gets 20 or 40 bytes. */
 static size_t esp_ip_hdr(const struct esp_sa *sa, uint8_t nh, size_t plen,
@@ -123,7 +113,7 @@ static size_t esp_ip_hdr(const struct esp_sa *sa, uint8_t nh, size_t plen,
 		wr_u16(&w, 0);
 		wr_bytes(&w, &r->sin_addr, 4);
 		wr_bytes(&w, &l->sin_addr, 4);
-		wr_patch_u16(&w, 10, esp_csum(hdr, 20));
+		wr_patch_u16(&w, 10, (uint16_t)~esp_csum_add(hdr, 20, 0));
 	} else {
 		const struct sockaddr_in6 *r = (const void *)&sa->sa_remote;
 		const struct sockaddr_in6 *l = (const void *)&sa->sa_local;

@@ -73,11 +73,19 @@ static int esp_sock_fail(int fd)
 	return rc;
 }
 
-/* A non-blocking UDP socket of family with pktinfo, a large receive
- * queue and SO_REUSEADDR, bound to ss (whose port is set to port).  fd or
- * -errno. */
+void esp_ss_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* A non-blocking UDP socket of family with a large receive queue and
+ * SO_REUSEADDR (and pktinfo: the local address of each datagram), bound
+ * to ss (whose port is set to port).  fd or -errno. */
 static int esp_udp_bound(int family, struct sockaddr_storage *ss, uint16_t port,
-			 bool gro)
+			 bool gro, bool pktinfo)
 {
 	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
 					  sizeof(struct sockaddr_in6);
@@ -86,15 +94,16 @@ static int esp_udp_bound(int family, struct sockaddr_storage *ss, uint16_t port,
 
 	if (fd < 0)
 		return -errno;
+	esp_ss_set_port(ss, port);
 	if (family == AF_INET) {
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
+		if (pktinfo &&
+		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
 			return esp_sock_fail(fd);
 	} else {
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 		/* one socket per family, so the v4 one can bind too */
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
+		    (pktinfo && setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO,
+					   &one, sizeof(one))))
 			return esp_sock_fail(fd);
 	}
 	/* a burst of IKE_SA_INITs (or of ESP) must not overflow the
@@ -116,7 +125,7 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound, bool gro)
 	socklen_t sl = sizeof(ss);
 	/* the wildcard: a virtual IP can arrive after we bound, and pktinfo
 	 * tells which address the peer used */
-	int fd = esp_udp_bound(family, &ss, port, gro);
+	int fd = esp_udp_bound(family, &ss, port, gro, true);
 
 	if (fd < 0)
 		return fd;
@@ -130,7 +139,7 @@ int esp_udp_open(int family, uint16_t port, uint16_t *bound, bool gro)
 int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
 		    const struct sockaddr_storage *remote, bool gro)
 {
-	int family = local->ss_family, fd, zero = 0;
+	int family = local->ss_family, fd;
 	struct sockaddr_storage ss = *local;
 	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
 					  sizeof(struct sockaddr_in6);
@@ -138,17 +147,13 @@ int esp_udp_connect(const struct sockaddr_storage *local, uint16_t port,
 	if (family != remote->ss_family ||
 	    (family != AF_INET && family != AF_INET6))
 		return -EAFNOSUPPORT;
-	/* the peer's datagrams now arrive here (the best-matching socket) */
-	fd = esp_udp_bound(family, &ss, port, gro);
+	/* the peer's datagrams now arrive here (the best-matching socket);
+	 * both ends are known: no PKTINFO per datagram (the datapath takes
+	 * the addresses from the connection) */
+	fd = esp_udp_bound(family, &ss, port, gro, false);
 	if (fd < 0)
 		return fd;
 	if (connect(fd, (const struct sockaddr *)remote, sl))
-		return esp_sock_fail(fd);
-	/* both ends are known now: no source address and no PKTINFO per
-	 * datagram (the datapath takes them from the connection) */
-	if (family == AF_INET ?
-	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &zero, sizeof(zero)) :
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &zero, sizeof(zero)))
 		return esp_sock_fail(fd);
 	return fd;
 }

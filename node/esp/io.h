@@ -16,6 +16,8 @@ int esp_tun_open(const char *name, char actual[16], bool *vnet);
  * (0 = ephemeral; *bound gets the port), receiving the local address of
  * each datagram (IP_PKTINFO / IPV6_RECVPKTINFO).  fd or -errno. */
 int esp_udp_open(int family, uint16_t port, uint16_t *bound, bool gro);
+/* Sets the port of an AF_INET/AF_INET6 address (host order in). */
+void esp_ss_set_port(struct sockaddr_storage *ss, uint16_t port);
 
 /* A non-blocking UDP socket bound to local's address and port (next to
  * the wildcard socket of esp_udp_open: both have SO_REUSEADDR) and
