@@ -125,7 +125,7 @@ static size_t mk_super(uint8_t *b, struct virtio_net_hdr *vh, uint16_t mss)
 }
 
 /* Split into segments written round the datapath's 64 output slots (at
- * its 16-byte headroom), as dp_tun_gso() does.  GB/s of payload in the
+ * its 16-byte headroom), as dp_tun_split() does.  GB/s of payload in the
  * best 0.1 s round: the figure least disturbed by a shared core. */
 static void bench_gso(double secs)
 {

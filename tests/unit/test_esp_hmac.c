@@ -337,7 +337,8 @@ static void test_cbc_icv_esn(void **state)
 
 			assert_int_equal(esp_crypto_open(rx, pkt, 64, seq, esn,
 							 pt), 0);
-			assert_memory_equal(pt, "\x5a\x5a\x5a\x5a", 4);
+			for (size_t k = 0; k < 64; k++)
+				assert_int_equal(pt[k], 0x5a);
 			/* another high half: the ICV must not verify */
 			if (esn)
 				assert_int_equal(esp_crypto_open(rx, pkt, 64,
