@@ -24,3 +24,8 @@ lab_hikectl() {
 	shift
 	"$(lab_bin hikectl)" -s "$(lab_hiked_sock "$ns")" "$@"
 }
+
+# lab_hiked_counter NS NAME: a counter of hikectl status (0 when absent)
+lab_hiked_counter() {
+	lab_hikectl "$1" --json status | jq ".counters[\"$2\"] // 0"
+}

@@ -81,10 +81,29 @@ suite() {
 	out=$(lab_hikectl r --json sas)
 	check "$c: hiked counted ESP both ways" test "$(jq '[.ike_sas[].children[] | select(.packets_in >= 20 and .packets_out >= 20)] | length' <<<"$out")" -ge 1
 	if [ "${4:-}" = iperf ]; then
-		local got
-		got=$(lab_exec hi iperf3 -c 203.0.113.2 -t 2 -J 2>/dev/null | jq '.end.sum_received.bytes // 0')
-		lab_log "$c: iperf3 TCP through the tunnel: $((got / 1000000)) MB in 2 s"
-		check "$c: iperf3 TCP through the tunnel moved data (${got:-0} bytes)" test "${got:-0}" -gt 1000000
+		local got dir r tso gso gro
+		# up: hiked decrypts and coalesces into the TUN (GRO writes);
+		# down (-R): it splits TUN super-packets (TSO) and sends UDP GSO
+		for dir in up down; do
+			r=; [ "$dir" = down ] && r=-R
+			tso=$(lab_hiked_counter r esp.tun_gso)
+			gso=$(lab_hiked_counter r esp.udp_gso)
+			gro=$(lab_hiked_counter r esp.gro_writes)
+			got=$(lab_exec hi iperf3 -c 203.0.113.2 -t 2 $r -J 2>/dev/null | jq '.end.sum_received.bytes // 0')
+			lab_log "$c: iperf3 TCP $dir through the tunnel: $((got / 1000000)) MB in 2 s"
+			check "$c: iperf3 TCP $dir through the tunnel moved data (${got:-0} bytes)" test "${got:-0}" -gt 1000000
+			if [ "$dir" = up ]; then
+				check "$c: up: decrypted segments went into the TUN coalesced" \
+					test "$(lab_hiked_counter r esp.gro_writes)" -gt "$gro"
+			else
+				check "$c: down: TUN super-packets split (TSO)" \
+					test "$(lab_hiked_counter r esp.tun_gso)" -gt "$tso"
+				check "$c: down: ESP sent with UDP GSO" \
+					test "$(lab_hiked_counter r esp.udp_gso)" -gt "$gso"
+			fi
+		done
+		check "$c: no offload drops or GSO fallbacks" \
+			test "$(lab_hiked_counter r esp.drop_offload)$(lab_hiked_counter r esp.gso_fallbacks)" = 00
 	fi
 	check "$c: terminate from strongSwan" lab_swanctl i --terminate --ike "$c" --timeout 5
 	check "$c: hiked removed the SAs" lab_wait_for 5 sh -c "[ \"\$('$(lab_bin hikectl)' -s '$(lab_hiked_sock r)' --json status | jq '.ike_sas + .child_sas')\" = 0 ]"

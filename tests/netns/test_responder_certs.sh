@@ -214,7 +214,7 @@ table ip drop1 {
 	}
 }
 EOF
-counter() { lab_hikectl r --json status | jq ".counters[\"$1\"] // 0"; }
+counter() { lab_hiked_counter r "$1"; }
 ra0=$(counter ike.retransmit.answered)
 n0=$(wc -l <"$log")
 lab_capture r eth0 "$LAB_DIR/big.pcapng" big

@@ -120,7 +120,7 @@ hiked_sas() {	# CONN [jq filter on its IKE SAs]: hiked's ESTABLISHED IKE SAs of 
 	lab_hikectl r --json sas | jq -c --arg c "$1" \
 		"[.ike_sas[] | select(.conn == \$c and .state == \"ESTABLISHED\")${2:+ | $2}]"
 }
-counter() { lab_hikectl r --json status | jq ".counters[\"$1\"] // 0"; }
+counter() { lab_hiked_counter r "$1"; }
 swan_sa() { lab_swanctl "$1" --list-sas --ike "$2" 2>/dev/null; }
 # rspi of strongSwan's IKE SA CONN in NS
 swan_rspi() { lab_swanctl "$1" --list-sas --raw --ike "$2" 2>/dev/null | grep -oE 'responder-spi=[0-9a-f]+' | head -1 | cut -d= -f2; }

@@ -140,7 +140,7 @@ check "delete: hiked has no IKE SA left (rekeyed ones within their 10 s grace)" 
 # declared dead and the SA goes (this needs the SA timer re-armed after
 # each retransmission).
 sed -i 's/dpd_delay: 0/dpd_delay: 1s/; s/retransmit_base: 500ms/retransmit_base: 500ms\n  retransmit_tries: 3/' "$conf"
-counter() { lab_hikectl r --json status | jq ".counters[\"$1\"] // 0"; }
+counter() { lab_hiked_counter r "$1"; }
 kill -HUP "$(lab_pid hiked-r)"
 reloaded() { [ "$(counter conf.reloaded)" -ge 1 ]; }
 check "dpd: hiked reloaded its configuration (dpd_delay 1s, 3 tries)" lab_wait_for 5 reloaded
