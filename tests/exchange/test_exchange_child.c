@@ -517,6 +517,26 @@ static void test_hard_lifetime(void **state)
 	assert_int_equal(child_sa_count(&w->h), 0);
 }
 
+/* RFC 7296 2.25: a CREATE_CHILD_SA for an IKE SA we are deleting is
+ * answered TEMPORARY_FAILURE, and creates nothing. */
+static void test_temporary_failure(void **state)
+{
+	struct t *t = *state;
+	struct world *w = t->w;
+	struct ike_sa *sa = ike_sa_find(&w->h, t->x.rspi);
+	size_t nchild = child_sa_count(&w->h);
+
+	w->nout = 0;
+	assert_int_equal(ike_sa_start_delete(&w->h, sa), 0);
+	assert_int_equal(w->nout, 1);			/* our DELETE */
+	assert_int_equal(sa->sa_state, IKE_SA_DELETING);
+	w->nout = 0;
+	assert_int_equal(child_exchange(t, INI_NEW_CHILD, 0, false),
+			 IKE_N_TEMPORARY_FAILURE);
+	assert_int_equal(child_sa_count(&w->h), nchild);
+	assert_ptr_equal(ike_sa_find(&w->h, t->x.rspi), sa);
+}
+
 /* SIGHUP: a new conf replaces the old one, which is freed; the SA now
  * points into the new one and keeps working (valgrind would catch a
  * dangling pointer). */
@@ -554,6 +574,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_responder_rekeys_child, setup, teardown),
 		cmocka_unit_test(test_rekey_collision),
 		cmocka_unit_test_setup_teardown(test_hard_lifetime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_temporary_failure, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
