@@ -80,7 +80,8 @@ struct takeover_stats *takeover_stats(struct takeover *t)
 /* ---------------------------------------------------- step 1: VIPs */
 
 /* Neighbours still point at the old node's MAC: tell them. */
-static void vip_announce(struct takeover *t, size_t i)
+/* true when announced */
+static bool vip_announce(struct takeover *t, size_t i)
 {
 	const struct conf_vip *v = &t->h->conf->sync.vips[i];
 	int rc = t->net.announce ? t->net.announce(t->net.ctx, v->dev,
@@ -90,9 +91,10 @@ static void vip_announce(struct takeover *t, size_t i)
 		t->st.errors++;
 		log_warn(&t->h->log, "takeover: vip %zu: announce failed: %d",
 			 i, rc);
-	} else {
-		t->st.vips_announced++;
+		return false;
 	}
+	t->st.vips_announced++;
+	return true;
 }
 
 int takeover_vips_up(struct takeover *t)
@@ -134,8 +136,8 @@ int takeover_vips_announce(struct takeover *t)
 	const struct conf *c = t->h->conf;
 	int n = 0;
 
-	for (size_t i = 0; c && t->have_net && i < c->sync.nvips; i++, n++)
-		vip_announce(t, i);
+	for (size_t i = 0; c && t->have_net && i < c->sync.nvips; i++)
+		n += vip_announce(t, i);
 	return n;
 }
 

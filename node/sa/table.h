@@ -68,8 +68,6 @@ void ike_sa_table_state_changed(struct hike *h, struct ike_sa *sa);
 /* In-flight accounting (repl.c): submit/offload and their callbacks. */
 void sa_inflight_inc(struct hike *h);
 void sa_inflight_dec(struct hike *h);
-/* conn, or its namesake in the current conf when conn belongs to a
- * replaced one; NULL when the reload removed it (conf_swap.c). */
 /* The peer-ID index: call after an SA's sa_peer_id* changed (it is
  * re-filed if it is in the SPI index).  ike_sa_insert() and
  * ike_sa_remove() keep it up to date otherwise. */
@@ -80,6 +78,8 @@ void ike_sa_peer_id_changed(struct hike *h, struct ike_sa *sa);
 int ike_sa_foreach_peer(struct hike *h, uint8_t type, const uint8_t *id,
 			size_t len, int (*cb)(struct ike_sa *, void *),
 			void *arg);
+/* conn, or its namesake in the current conf when conn belongs to a
+ * replaced one; NULL when the reload removed it (conf_swap.c). */
 const struct conf_conn *sa_conn_current(struct hike *h,
 					const struct conf_conn *conn);
 void sa_conf_retired_free(struct ike_sa_table *t);

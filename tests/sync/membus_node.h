@@ -65,7 +65,11 @@ static inline struct sync_transport *mb_node_start(struct world **w,
 	if (!t)
 		return NULL;
 	(*w)->h.sync = sync_new(&(*w)->h, t, &sc);
-	return (*w)->h.sync ? t : NULL;
+	if (!(*w)->h.sync) {
+		sync_transport_free(t);	/* sync_free would have */
+		return NULL;
+	}
+	return t;
 }
 
 static inline void mb_node_stop(struct world *w, struct sa_sync *ss)
