@@ -93,7 +93,7 @@ fuzz: $(FUZZ_BIN)
 
 # (the library sources are listed so a codec change rebuilds the fuzzers;
 # the test initiator is linked in for targets that need real SAs)
-build-fuzz/%: tests/fuzz/%.c tests/common/initiator.c $(filter-out $(PROTO_C),$(LIB_SRC)) $(wildcard node/*/*.h sync/*.h include/hike/*.h tests/fuzz/*.h tests/exchange/harness.h)
+build-fuzz/%: tests/fuzz/%.c tests/common/initiator.c $(filter-out $(PROTO_C),$(LIB_SRC)) $(wildcard node/*/*.h sync/*.h include/hike/*.h tests/fuzz/*.h tests/sync/*.h tests/exchange/harness.h)
 	$(MAKE) B=build-fuzz CC=clang SAN="-fsanitize=fuzzer-no-link,address,undefined" OPT=-O1 build-fuzz/libhike.a
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Iinclude -Inode -Isync -Ibuild-fuzz/gen \
 	  -o $@ $< tests/common/initiator.c build-fuzz/libhike.a $(LDLIBS)
